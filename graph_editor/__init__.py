@@ -1,0 +1,122 @@
+"""graph_editor: network surgery for TensorFlow 2 graphs.
+
+A drop-in replacement for ``tf.contrib.graph_editor`` (TF 1.15)::
+
+    import graph_editor as ge          # was: from tensorflow.contrib import graph_editor as ge
+
+    sgv = ge.sgv("^net/", graph=graph)
+    ops = ge.get_forward_walk_ops([x.op], stop_at_ts=[y])
+
+The modules ``util``, ``select`` and ``subgraph`` are package attributes, their exported
+names are re-exported here, and the contrib aliases ``sgv``, ``sgv_scope`` and ``ph`` exist,
+with the TF 0.x names ``ts`` / ``ops`` (= ``select_ts`` / ``select_ops``).
+
+The default graph is never used: every function takes its graph from its arguments.
+"""
+
+from graph_editor import errors, select, subgraph, util
+from graph_editor._version import __version__
+from graph_editor.errors import (
+    GraphEditAssertionError,
+    GraphEditError,
+    GraphEditKeyError,
+    GraphEditTypeError,
+    GraphEditValueError,
+    GraphMismatchError,
+)
+from graph_editor.select import (
+    can_be_regex,
+    check_cios,
+    compute_boundary_ts,
+    filter_ops,
+    filter_ops_from_regex,
+    filter_ts,
+    filter_ts_from_regex,
+    get_backward_walk_ops,
+    get_forward_walk_ops,
+    get_name_scope_ops,
+    get_ops_ios,
+    get_walks_intersection_ops,
+    get_walks_union_ops,
+    get_within_boundary_ops,
+    make_regex,
+    select_ops,
+    select_ops_and_ts,
+    select_ts,
+)
+from graph_editor.subgraph import SubGraphView, make_view, make_view_from_scope
+from graph_editor.util import (
+    ControlOutputs,
+    get_consuming_ops,
+    get_generating_ops,
+    get_tensors,
+    make_list_of_op,
+    make_list_of_t,
+    make_placeholder_from_dtype_and_shape,
+    make_placeholder_from_tensor,
+    placeholder_name,
+)
+
+# Contrib's aliases.
+sgv = make_view
+sgv_scope = make_view_from_scope
+ph = make_placeholder_from_dtype_and_shape
+
+# TF 0.10-0.12 names.
+ts = select_ts
+ops = select_ops
+
+__all__ = [
+    "__version__",
+    # modules
+    "errors",
+    "select",
+    "subgraph",
+    "util",
+    # errors
+    "GraphEditError",
+    "GraphEditValueError",
+    "GraphEditTypeError",
+    "GraphEditKeyError",
+    "GraphEditAssertionError",
+    "GraphMismatchError",
+    # util
+    "make_list_of_op",
+    "get_tensors",
+    "make_list_of_t",
+    "get_generating_ops",
+    "get_consuming_ops",
+    "ControlOutputs",
+    "placeholder_name",
+    "make_placeholder_from_tensor",
+    "make_placeholder_from_dtype_and_shape",
+    # select
+    "can_be_regex",
+    "make_regex",
+    "filter_ts",
+    "filter_ts_from_regex",
+    "filter_ops",
+    "filter_ops_from_regex",
+    "get_name_scope_ops",
+    "check_cios",
+    "get_ops_ios",
+    "compute_boundary_ts",
+    "get_within_boundary_ops",
+    "get_forward_walk_ops",
+    "get_backward_walk_ops",
+    "get_walks_intersection_ops",
+    "get_walks_union_ops",
+    "select_ops",
+    "select_ts",
+    "select_ops_and_ts",
+    # subgraph
+    "SubGraphView",
+    "make_view",
+    "make_view_from_scope",
+    # aliases
+    "sgv",
+    "sgv_scope",
+    "ph",
+    "ts",
+    "ops",
+]

@@ -1,0 +1,51 @@
+"""The exception hierarchy of graph_editor.
+
+Every error the library raises on bad input derives from :class:`GraphEditError` and also
+from the built-in type that ``tf.contrib.graph_editor`` raised in the same situation, so
+legacy ``except ValueError`` / ``except TypeError`` blocks keep working::
+
+    try:
+        ge.select_ops("^foo", graph=g, bad_keyword=1)
+    except ge.GraphEditError as e:      # or: except ValueError
+        print(e)
+
+Messages name the offending op or tensor, say what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "GraphEditError",
+    "GraphEditValueError",
+    "GraphEditTypeError",
+    "GraphEditKeyError",
+    "GraphEditAssertionError",
+    "GraphMismatchError",
+]
+
+
+class GraphEditError(Exception):
+    """Root of every error raised by graph_editor."""
+
+
+class GraphEditValueError(GraphEditError, ValueError):
+    """A value is not acceptable (contrib raised ``ValueError``)."""
+
+
+class GraphEditTypeError(GraphEditError, TypeError):
+    """An argument has the wrong type (contrib raised ``TypeError``)."""
+
+
+class GraphEditKeyError(GraphEditError, KeyError):
+    """A named op or tensor does not exist (contrib raised ``KeyError``)."""
+
+    def __str__(self) -> str:  # KeyError would quote the whole message.
+        return str(self.args[0]) if self.args else ""
+
+
+class GraphEditAssertionError(GraphEditError, AssertionError):
+    """An internal invariant of the input is broken, e.g. two ops share one name in a view."""
+
+
+class GraphMismatchError(GraphEditValueError):
+    """Ops or tensors from different graphs were mixed in one call."""

@@ -1,0 +1,853 @@
+"""Utility functions of the contrib ``graph_editor``, rebuilt for TensorFlow 2.
+
+The names, signatures and results follow ``tf.contrib.graph_editor.util`` (TF 1.15), with the
+original's known bugs fixed:
+
+- ``make_list_of_op`` / ``make_list_of_t`` accept generators (the original returned ``[]``);
+- ``find_corresponding_elem`` works with ``src_scope`` (the original had a typo) and raises
+  a ``TypeError`` instead of returning one;
+- ``ControlOutputs`` is never stale: it reads control outputs live from TensorFlow, so
+  control-edge edits (which do not change ``graph.version``) are always seen;
+- strings are leaves in ``flatten_tree`` / ``transform_tree``;
+- tensors and variables are compared by identity, never with ``==`` (element-wise in TF2).
+
+No function here uses the default graph unless the caller entered one on purpose
+(``with graph.as_default():``); see :func:`make_placeholder_from_tensor`.
+"""
+
+from __future__ import annotations
+
+import collections
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+import tensorflow as tf
+
+from graph_editor import _tf
+from graph_editor.errors import (
+    GraphEditKeyError,
+    GraphEditTypeError,
+    GraphEditValueError,
+    GraphMismatchError,
+)
+
+__all__ = [
+    # Exported at package level by contrib (9).
+    "make_list_of_op",
+    "get_tensors",
+    "make_list_of_t",
+    "get_generating_ops",
+    "get_consuming_ops",
+    "ControlOutputs",
+    "placeholder_name",
+    "make_placeholder_from_tensor",
+    "make_placeholder_from_dtype_and_shape",
+    # Public in contrib's util module (used as ``ge.util.X``).
+    "concatenate_unique",
+    "ListView",
+    "is_iterable",
+    "flatten_tree",
+    "transform_tree",
+    "check_graphs",
+    "get_unique_graph",
+    "scope_finalize",
+    "scope_dirname",
+    "scope_basename",
+    "get_predefined_collection_names",
+    "find_corresponding_elem",
+    "find_corresponding",
+]
+
+T = TypeVar("T")
+
+_DEFAULT_PLACEHOLDER_PREFIX = "geph"
+
+
+# --------------------------------------------------------------------------------------------
+# Describing objects in error messages
+# --------------------------------------------------------------------------------------------
+
+
+def _describe(obj: Any) -> str:
+    """A short, readable description of ``obj`` for error messages."""
+    if isinstance(obj, tf.Operation):
+        return f"op '{obj.name}' (type {obj.type})"
+    if isinstance(obj, tf.Variable):
+        return f"tf.Variable '{obj.name}'"
+    if isinstance(obj, tf.Tensor):
+        try:
+            return f"tensor '{obj.name}'"
+        except (AttributeError, ValueError):  # eager tensors have no name
+            return "an eager tf.Tensor"
+    if isinstance(obj, tf.Graph):
+        return f"tf.Graph at 0x{id(obj):x}"
+    text = repr(obj)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(obj).__name__} {text}"
+
+
+def _hint_for(obj: Any, expected: str) -> str:
+    """A fix suggestion when ``obj`` was given where ``expected`` was needed."""
+    if isinstance(obj, tf.Variable):
+        return (
+            " Pass the variable's op (`v.op`) or the tensor it is read through "
+            "(e.g. `v.value()`) instead."
+        )
+    if expected == "op" and isinstance(obj, tf.Tensor):
+        return " Pass the op that produces it (`t.op`) instead, or use ignore_ts=True."
+    if expected == "tensor" and isinstance(obj, tf.Operation):
+        return " Pass one of its outputs (`op.outputs[i]`) instead, or use ignore_ops=True."
+    return ""
+
+
+# --------------------------------------------------------------------------------------------
+# Iterables and trees
+# --------------------------------------------------------------------------------------------
+
+
+def is_iterable(obj: Any) -> bool:
+    """Return True if ``obj`` is iterable and is not a ``tf.Tensor``.
+
+    Example:
+        >>> ge.util.is_iterable([1, 2]), ge.util.is_iterable(tensor)
+        (True, False)
+    """
+    if isinstance(obj, tf.Tensor):
+        return False
+    try:
+        iter(obj)
+    except Exception:  # noqa: BLE001 - TF variables raise various errors from __iter__
+        return False
+    return True
+
+
+def _is_leaf(obj: Any) -> bool:
+    return isinstance(obj, (str, bytes)) or not is_iterable(obj)
+
+
+def _identity_key(obj: Any) -> Any:
+    """Hash key with identity semantics for TF objects, equality for everything else."""
+    if isinstance(obj, (tf.Tensor, tf.Variable, tf.Operation)):
+        return ("__ge_id__", id(obj))
+    return obj
+
+
+def concatenate_unique(la: list, lb: Iterable) -> list:
+    """Append to ``la`` the items of ``lb`` not already in ``la``, keeping ``lb``'s order.
+
+    ``la`` is modified in place and returned. TF objects are compared by identity.
+
+    Args:
+        la: the list to extend.
+        lb: the items to append.
+
+    Returns:
+        ``la``.
+
+    Example:
+        >>> ge.util.concatenate_unique([1, 2], [2, 3, 1, 4])
+        [1, 2, 3, 4]
+    """
+    seen = {_identity_key(x) for x in la}
+    for item in lb:
+        key = _identity_key(item)
+        if key not in seen:
+            la.append(item)
+            seen.add(key)
+    return la
+
+
+class ListView(Sequence):
+    """A read-only view of a list (contrib's ``util.ListView``).
+
+    Supports ``len``, iteration, ``bool``, indexing and slicing; ``view + other`` returns a
+    new ``list``; item assignment raises ``TypeError``. Membership and equality compare
+    elements by identity, so views of tensors work in every graph.
+
+    Example:
+        >>> view = ge.util.ListView([a, b])
+        >>> view[0] is a, len(view), view + [c]
+        (True, 2, [a, b, c])
+    """
+
+    __slots__ = ("_list",)
+
+    def __init__(self, list_: list) -> None:
+        if not isinstance(list_, list):
+            raise GraphEditTypeError(
+                f"ListView expects a list, got {_describe(list_)}. Wrap it with list(...) first."
+            )
+        self._list = list_
+
+    def __iter__(self) -> Iterator:
+        return iter(self._list)
+
+    def __len__(self) -> int:
+        return len(self._list)
+
+    def __bool__(self) -> bool:
+        return bool(self._list)
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._list[i]
+
+    def __contains__(self, item: object) -> bool:
+        return any(x is item for x in self._list)
+
+    def __add__(self, other: Iterable) -> list:
+        return list(self._list) + list(other)
+
+    def __radd__(self, other: Iterable) -> list:
+        return list(other) + list(self._list)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, (list, tuple, ListView)):
+            return NotImplemented
+        return len(self._list) == len(other) and all(
+            x is y for x, y in zip(self._list, other)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"ListView({self._list!r})"
+
+
+def flatten_tree(tree: Any, leaves: list | None = None) -> list:
+    """Return the leaves of a nested structure (dict values included), depth first.
+
+    Strings and tensors are leaves.
+
+    Args:
+        tree: a nested structure of dicts, lists, tuples, ... and leaves.
+        leaves: an optional list to append the leaves to.
+
+    Returns:
+        The list of leaves.
+
+    Example:
+        >>> ge.util.flatten_tree({"a": [1, 2], "b": (3, {"c": 4})})
+        [1, 2, 3, 4]
+    """
+    if leaves is None:
+        leaves = []
+    if isinstance(tree, Mapping):
+        for child in tree.values():
+            flatten_tree(child, leaves)
+    elif _is_leaf(tree):
+        leaves.append(tree)
+    else:
+        for child in tree:
+            flatten_tree(child, leaves)
+    return leaves
+
+
+def transform_tree(tree: Any, fn: Callable[[Any], Any], iterable_type: type = tuple) -> Any:
+    """Rebuild a nested structure with ``fn`` applied to every leaf.
+
+    dict, OrderedDict, defaultdict, namedtuple, tuple, list and other sequences keep their
+    type; any other iterable becomes ``iterable_type``. Strings and tensors are leaves.
+
+    Args:
+        tree: the nested structure.
+        fn: called on every leaf.
+        iterable_type: type for iterables that are not a known container.
+
+    Returns:
+        A structure of the same shape holding ``fn(leaf)``.
+
+    Example:
+        >>> ge.util.transform_tree({"a": [1, 2], "b": (3,)}, lambda x: 10 * x)
+        {'a': [10, 20], 'b': (30,)}
+    """
+
+    def rec(node: Any) -> Any:
+        if _is_leaf(node):
+            return fn(node)
+        if isinstance(node, Mapping):
+            items = [(k, rec(v)) for k, v in node.items()]
+            if isinstance(node, collections.defaultdict):
+                return type(node)(node.default_factory, items)
+            try:
+                return type(node)(items)
+            except TypeError:
+                return dict(items)
+        if isinstance(node, tuple):
+            if hasattr(node, "_fields"):  # namedtuple
+                return type(node)(*[rec(child) for child in node])
+            return type(node)(rec(child) for child in node)
+        if isinstance(node, (list, Sequence)):
+            try:
+                return type(node)(rec(child) for child in node)
+            except TypeError:
+                return [rec(child) for child in node]
+        return iterable_type(rec(child) for child in node)
+
+    return rec(tree)
+
+
+# --------------------------------------------------------------------------------------------
+# Graph checks
+# --------------------------------------------------------------------------------------------
+
+
+def check_graphs(*args: Any) -> None:
+    """Raise ``ValueError`` if the given objects do not all belong to the same graph.
+
+    Objects whose ``graph`` attribute is ``None`` (or missing) are ignored.
+
+    Args:
+        *args: ops, tensors, views or anything with a ``graph`` attribute.
+
+    Raises:
+        GraphMismatchError: (a ``ValueError``) naming the first object of another graph.
+
+    Example:
+        >>> ge.util.check_graphs(op_a, tensor_b)   # silent when both are in one graph
+    """
+    graph = None
+    first = None
+    for obj in args:
+        g = getattr(obj, "graph", None)
+        if g is None:
+            continue
+        if graph is None:
+            graph, first = g, obj
+        elif g is not graph:
+            raise GraphMismatchError(
+                f"{_describe(obj)} belongs to another graph than {_describe(first)}. "
+                "All ops and tensors of one call must come from the same tf.Graph."
+            )
+
+
+def get_unique_graph(
+    tops: Any, check_types: Any = None, none_if_empty: bool = False
+) -> tf.Graph | None:
+    """Return the single graph that the given ops/tensors belong to.
+
+    Args:
+        tops: a graph (returned as is), an op, a tensor, or an iterable of them.
+        check_types: a type or tuple of types the elements must have
+            (default: ``(tf.Operation, tf.Tensor)``).
+        none_if_empty: return ``None`` instead of raising when ``tops`` is empty.
+
+    Returns:
+        The graph.
+
+    Raises:
+        GraphEditTypeError: an element has the wrong type.
+        GraphMismatchError: elements come from different graphs.
+        GraphEditValueError: ``tops`` is empty and ``none_if_empty`` is False.
+
+    Example:
+        >>> ge.util.get_unique_graph([op_a, op_b]) is graph
+        True
+    """
+    if isinstance(tops, tf.Graph):
+        return tops
+    if not is_iterable(tops):
+        tops = [tops]
+    if check_types is None:
+        check_types = (tf.Operation, tf.Tensor)
+    elif not is_iterable(check_types):
+        check_types = (check_types,)
+    else:
+        check_types = tuple(check_types)
+    graph = None
+    first = None
+    for top in tops:
+        if not isinstance(top, check_types):
+            names = " or ".join(f"tf.{t.__name__}" for t in check_types)
+            expected = "op" if check_types == (tf.Operation,) else (
+                "tensor" if check_types == (tf.Tensor,) else "")
+            raise GraphEditTypeError(
+                f"Expected a {names}, got {_describe(top)}.{_hint_for(top, expected)}"
+            )
+        if graph is None:
+            graph, first = top.graph, top
+        elif top.graph is not graph:
+            raise GraphMismatchError(
+                f"{_describe(top)} does not belong to the graph of {_describe(first)}. "
+                "All ops and tensors of one call must come from the same tf.Graph."
+            )
+    if graph is None and not none_if_empty:
+        raise GraphEditValueError(
+            "Can't find the unique graph of an empty list: pass at least one op or tensor, "
+            "or the graph itself."
+        )
+    return graph
+
+
+# --------------------------------------------------------------------------------------------
+# Lists of ops and tensors
+# --------------------------------------------------------------------------------------------
+
+
+def _as_list(objs: Any) -> list:
+    """A new list from a single object or any iterable (generators included)."""
+    if not is_iterable(objs) or isinstance(objs, (str, bytes)):
+        return [objs]
+    return list(objs)
+
+
+def make_list_of_op(
+    ops: Any, check_graph: bool = True, allow_graph: bool = True, ignore_ts: bool = False
+) -> list[tf.Operation]:
+    """Convert ops, an iterable of ops, or a graph into a new list of ``tf.Operation``.
+
+    Args:
+        ops: a ``tf.Graph`` (all its ops), a ``tf.Operation``, or an iterable of ops
+            (generators are fine).
+        check_graph: check that all ops belong to one graph.
+        allow_graph: accept a ``tf.Graph``; if False, a graph raises ``TypeError``.
+        ignore_ts: silently drop tensors instead of raising ``TypeError``.
+
+    Returns:
+        A new list of ops.
+
+    Raises:
+        GraphEditTypeError: a tensor (without ``ignore_ts``), a graph (without
+            ``allow_graph``) or another object was given.
+        GraphMismatchError: ops from different graphs (with ``check_graph``).
+
+    Example:
+        >>> ge.make_list_of_op(graph)[:2]
+        [<tf.Operation 'a' type=Placeholder>, <tf.Operation 'b' type=Placeholder>]
+    """
+    if isinstance(ops, tf.Graph):
+        if allow_graph:
+            return ops.get_operations()
+        raise GraphEditTypeError(
+            "allow_graph is False: cannot convert a tf.Graph into a list of ops here; "
+            "pass the ops themselves (e.g. graph.get_operations())."
+        )
+    ops = _as_list(ops)
+    if not ops:
+        return []
+    if check_graph:
+        get_unique_graph(ops, check_types=None if ignore_ts else tf.Operation)
+    return [op for op in ops if isinstance(op, tf.Operation)]
+
+
+def get_tensors(graph: tf.Graph) -> list[tf.Tensor]:
+    """Return all output tensors of all ops of ``graph``, in op-creation order.
+
+    Args:
+        graph: a ``tf.Graph``.
+
+    Returns:
+        A list of tensors.
+
+    Raises:
+        GraphEditTypeError: ``graph`` is not a ``tf.Graph``.
+
+    Example:
+        >>> [t.name for t in ge.get_tensors(graph)][:2]
+        ['a:0', 'b:0']
+    """
+    if not isinstance(graph, tf.Graph):
+        raise GraphEditTypeError(f"Expected a tf.Graph, got {_describe(graph)}.")
+    ts: list[tf.Tensor] = []
+    for op in graph.get_operations():
+        ts.extend(op.outputs)
+    return ts
+
+
+def make_list_of_t(
+    ts: Any, check_graph: bool = True, allow_graph: bool = True, ignore_ops: bool = False
+) -> list[tf.Tensor]:
+    """Convert tensors, an iterable of tensors, or a graph into a new list of ``tf.Tensor``.
+
+    Args:
+        ts: a ``tf.Graph`` (all its tensors), a ``tf.Tensor``, or an iterable of tensors
+            (generators are fine).
+        check_graph: check that all tensors belong to one graph.
+        allow_graph: accept a ``tf.Graph``; if False, a graph raises ``TypeError``.
+        ignore_ops: silently drop ops instead of raising ``TypeError``.
+
+    Returns:
+        A new list of tensors.
+
+    Raises:
+        GraphEditTypeError: an op (without ``ignore_ops``), a graph (without
+            ``allow_graph``) or another object was given.
+        GraphMismatchError: tensors from different graphs (with ``check_graph``).
+
+    Example:
+        >>> ge.make_list_of_t(op.outputs[0])
+        [<tf.Tensor 'c:0' shape=(2,) dtype=float32>]
+    """
+    if isinstance(ts, tf.Graph):
+        if allow_graph:
+            return get_tensors(ts)
+        raise GraphEditTypeError(
+            "allow_graph is False: cannot convert a tf.Graph into a list of tensors here; "
+            "pass the tensors themselves (e.g. ge.get_tensors(graph))."
+        )
+    ts = _as_list(ts)
+    if not ts:
+        return []
+    if check_graph:
+        get_unique_graph(ts, check_types=None if ignore_ops else tf.Tensor)
+    return [t for t in ts if isinstance(t, tf.Tensor)]
+
+
+def get_generating_ops(ts: Any) -> list[tf.Operation]:
+    """Return the producer op of each tensor, in order (duplicates kept).
+
+    Args:
+        ts: a tensor or an iterable of tensors (not a graph).
+
+    Returns:
+        ``[t.op for t in ts]``.
+
+    Example:
+        >>> ge.get_generating_ops([c, c])
+        [<tf.Operation 'c' type=AddV2>, <tf.Operation 'c' type=AddV2>]
+    """
+    return [t.op for t in make_list_of_t(ts, allow_graph=False)]
+
+
+def get_consuming_ops(ts: Any) -> list[tf.Operation]:
+    """Return the unique ops consuming any of the tensors, in order of first use.
+
+    Args:
+        ts: a tensor or an iterable of tensors (not a graph).
+
+    Returns:
+        A list of ops without duplicates.
+
+    Example:
+        >>> ge.get_consuming_ops(a)
+        [<tf.Operation 'c' type=AddV2>, <tf.Operation 'd' type=Mul>]
+    """
+    seen: set[tf.Operation] = set()
+    ops: list[tf.Operation] = []
+    for t in make_list_of_t(ts, allow_graph=False):
+        for op in t.consumers():
+            if op not in seen:
+                seen.add(op)
+                ops.append(op)
+    return ops
+
+
+class ControlOutputs:
+    """The reverse of control edges: for an op, the ops that list it as a control input.
+
+    Unlike contrib's class (which cached a map keyed on ``graph.version`` and went stale
+    after control-edge edits), this one reads control outputs live from TensorFlow, so it
+    is always current; :meth:`update` is kept for compatibility and costs nothing.
+
+    Example:
+        >>> co = ge.ControlOutputs(graph)
+        >>> co.get(init_op)
+        [<tf.Operation 'train' type=NoOp>]
+    """
+
+    def __init__(self, graph: tf.Graph) -> None:
+        if not isinstance(graph, tf.Graph):
+            raise GraphEditTypeError(
+                f"ControlOutputs expects a tf.Graph, got {_describe(graph)}."
+            )
+        self._graph = graph
+
+    def update(self) -> ControlOutputs:
+        """Bring the map up to date (a no-op: it is always current). Returns ``self``."""
+        return self
+
+    def get_all(self) -> dict[tf.Operation, list[tf.Operation]]:
+        """A new dict ``op -> ops it is a control input of``, for every such op.
+
+        Lists are in op-creation order, as contrib built them.
+        """
+        res: dict[tf.Operation, list[tf.Operation]] = {}
+        for op in self._graph.get_operations():
+            for cin in op.control_inputs:
+                lst = res.setdefault(cin, [])
+                if not lst or lst[-1] is not op:
+                    lst.append(op)
+        return res
+
+    def get(self, op: tf.Operation) -> list[tf.Operation] | tuple[()]:
+        """The ops that have ``op`` as a control input, in creation order; ``()`` if none.
+
+        Args:
+            op: an op of this graph (ops of other graphs have none here).
+        """
+        if not isinstance(op, tf.Operation) or op.graph is not self._graph:
+            return ()
+        outs = _tf.control_outputs(op)
+        if not outs:
+            return ()
+        if len(outs) > 1:
+            outs = sorted(outs, key=_tf.op_id)
+        return list(outs)
+
+    @property
+    def graph(self) -> tf.Graph:
+        """The graph this map describes."""
+        return self._graph
+
+
+# --------------------------------------------------------------------------------------------
+# Scopes and placeholders
+# --------------------------------------------------------------------------------------------
+
+
+def scope_finalize(scope: str) -> str:
+    """Append a ``/`` to a non-empty scope that lacks one (``""`` stays ``""``).
+
+    Example:
+        >>> ge.util.scope_finalize("a/b"), ge.util.scope_finalize("")
+        ('a/b/', '')
+    """
+    if scope and not scope.endswith("/"):
+        scope += "/"
+    return scope
+
+
+def scope_dirname(scope: str) -> str:
+    """The scope part of a name, with its trailing ``/`` (``"a/b/c"`` -> ``"a/b/"``).
+
+    Example:
+        >>> ge.util.scope_dirname("a/b/c"), ge.util.scope_dirname("c")
+        ('a/b/', '')
+    """
+    slash = scope.rfind("/")
+    return "" if slash == -1 else scope[: slash + 1]
+
+
+def scope_basename(scope: str) -> str:
+    """The last component of a name (``"a/b/c"`` -> ``"c"``).
+
+    Example:
+        >>> ge.util.scope_basename("a/b/c")
+        'c'
+    """
+    slash = scope.rfind("/")
+    return scope if slash == -1 else scope[slash + 1 :]
+
+
+def placeholder_name(
+    t: tf.Tensor | None = None, scope: str | None = None, prefix: str = _DEFAULT_PLACEHOLDER_PREFIX
+) -> str:
+    """The name graph_editor gives to a placeholder standing in for ``t``.
+
+    ``scope + "<prefix>__<op basename>_<output index>"``; a name that already starts with
+    ``<prefix>__`` is reused as is; without a tensor, ``scope + prefix``.
+
+    Args:
+        t: the tensor the placeholder replaces, or None.
+        scope: the scope to put it in; None keeps ``t``'s own scope, ``""`` means the root.
+        prefix: the name prefix (``"geph"``).
+
+    Returns:
+        The name (not yet uniquified by any graph).
+
+    Example:
+        >>> ge.placeholder_name(graph.get_tensor_by_name("net/relu:0"))
+        'net/geph__relu_0'
+    """
+    if scope is not None:
+        scope = scope_finalize(scope)
+    if t is None:
+        return f"{scope or ''}{prefix}"
+    if not isinstance(t, tf.Tensor):
+        raise GraphEditTypeError(
+            f"placeholder_name expects a tf.Tensor, got {_describe(t)}.{_hint_for(t, 'tensor')}"
+        )
+    op_name = t.op.name
+    if scope is None:
+        scope = scope_dirname(op_name)
+    base = scope_basename(op_name)
+    if base.startswith(f"{prefix}__"):
+        return scope + base
+    return f"{scope}{prefix}__{base}_{t.value_index}"
+
+
+def _placeholder_graph(graph: tf.Graph | None, fallback: tf.Graph | None, what: str) -> tf.Graph:
+    """The graph in which to create a placeholder.
+
+    An explicit ``graph`` wins; then a graph the caller entered with ``as_default()``
+    (contrib's convention); then ``fallback`` (the tensor's own graph).
+    """
+    if graph is not None:
+        if not isinstance(graph, tf.Graph):
+            raise GraphEditTypeError(f"graph must be a tf.Graph, got {_describe(graph)}.")
+        return graph
+    if not tf.executing_eagerly():
+        return tf.compat.v1.get_default_graph()
+    if fallback is not None:
+        return fallback
+    raise GraphEditValueError(
+        f"{what}: no graph to create the placeholder in. Pass graph=..., or call it "
+        "inside `with graph.as_default():`."
+    )
+
+
+def make_placeholder_from_tensor(
+    t: tf.Tensor,
+    scope: str | None = None,
+    prefix: str = _DEFAULT_PLACEHOLDER_PREFIX,
+    graph: tf.Graph | None = None,
+) -> tf.Tensor:
+    """Create a placeholder with the dtype and static shape of ``t``.
+
+    The placeholder is created in ``graph`` if given, else in the graph the caller entered
+    with ``as_default()`` (contrib's convention), else in ``t``'s own graph. It is named by
+    :func:`placeholder_name` (uniquified by the graph).
+
+    Args:
+        t: the tensor to mimic.
+        scope: see :func:`placeholder_name`.
+        prefix: see :func:`placeholder_name`.
+        graph: the graph to create it in (graph_editor extension).
+
+    Returns:
+        The placeholder's output tensor.
+
+    Example:
+        >>> ph = ge.make_placeholder_from_tensor(graph.get_tensor_by_name("net/relu:0"))
+        >>> ph.name, ph.shape
+        ('net/geph__relu_0:0', TensorShape([None, 3]))
+    """
+    if not isinstance(t, tf.Tensor):
+        raise GraphEditTypeError(
+            "make_placeholder_from_tensor expects a tf.Tensor, got "
+            f"{_describe(t)}.{_hint_for(t, 'tensor')}"
+        )
+    target = _placeholder_graph(graph, t.graph, "make_placeholder_from_tensor")
+    with target.as_default():
+        return tf.compat.v1.placeholder(
+            dtype=t.dtype, shape=t.shape, name=placeholder_name(t, scope=scope, prefix=prefix)
+        )
+
+
+def make_placeholder_from_dtype_and_shape(
+    dtype: Any,
+    shape: Any = None,
+    scope: str | None = None,
+    prefix: str = _DEFAULT_PLACEHOLDER_PREFIX,
+    graph: tf.Graph | None = None,
+) -> tf.Tensor:
+    """Create a placeholder named ``scope + prefix`` (alias ``ge.ph``).
+
+    Args:
+        dtype: the placeholder's dtype.
+        shape: its static shape (None: unknown).
+        scope: scope to create it in (None or ``""``: the root).
+        prefix: the name (``"geph"``).
+        graph: the graph to create it in; required unless called inside
+            ``with graph.as_default():`` (graph_editor extension: the default graph is
+            never used implicitly).
+
+    Returns:
+        The placeholder's output tensor.
+
+    Example:
+        >>> ge.ph(tf.float32, [None, 3], graph=graph).name
+        'geph:0'
+    """
+    target = _placeholder_graph(graph, None, "make_placeholder_from_dtype_and_shape")
+    with target.as_default():
+        return tf.compat.v1.placeholder(
+            dtype=dtype, shape=shape, name=placeholder_name(scope=scope, prefix=prefix)
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Collections and corresponding elements
+# --------------------------------------------------------------------------------------------
+
+_PREDEFINED_COLLECTION_NAMES: tuple[str, ...] | None = None
+_DUNDER_RE = re.compile(r"^__\w+__$")
+
+
+def get_predefined_collection_names() -> list[str]:
+    """Return the names of every collection predefined in ``tf.compat.v1.GraphKeys``.
+
+    Computed once, without touching deprecated properties (contrib read ``VARIABLES`` each
+    time and flooded the log with deprecation warnings, tensorflow#8661).
+
+    Example:
+        >>> "trainable_variables" in ge.util.get_predefined_collection_names()
+        True
+    """
+    global _PREDEFINED_COLLECTION_NAMES
+    if _PREDEFINED_COLLECTION_NAMES is None:
+        names: list[str] = []
+        seen: set[str] = set()
+        for key, value in vars(tf.compat.v1.GraphKeys).items():
+            if _DUNDER_RE.match(key) or not isinstance(value, str) or value in seen:
+                continue
+            seen.add(value)
+            names.append(value)
+        _PREDEFINED_COLLECTION_NAMES = tuple(names)
+    return list(_PREDEFINED_COLLECTION_NAMES)
+
+
+def find_corresponding_elem(
+    target: tf.Operation | tf.Tensor, dst_graph: tf.Graph, dst_scope: str = "", src_scope: str = ""
+) -> tf.Operation | tf.Tensor:
+    """Find the op or tensor of ``dst_graph`` that corresponds to ``target``.
+
+    The name of ``target`` has ``src_scope`` removed and ``dst_scope`` prepended.
+
+    Args:
+        target: a ``tf.Operation`` or ``tf.Tensor``.
+        dst_graph: the graph to look in.
+        dst_scope: scope of the corresponding element in ``dst_graph``.
+        src_scope: scope of ``target``, removed from its name.
+
+    Returns:
+        The corresponding op or tensor.
+
+    Raises:
+        GraphEditValueError: the name of ``target`` is not inside ``src_scope``.
+        GraphEditKeyError: no such element in ``dst_graph``.
+        GraphEditTypeError: ``target`` is neither an op nor a tensor.
+
+    Example:
+        >>> ge.util.find_corresponding_elem(a, copy_graph, dst_scope="copy").name
+        'copy/a:0'
+    """
+    if not isinstance(target, (tf.Operation, tf.Tensor)):
+        raise GraphEditTypeError(
+            f"Expected a tf.Tensor or tf.Operation, got {_describe(target)}."
+        )
+    if not isinstance(dst_graph, tf.Graph):
+        raise GraphEditTypeError(f"dst_graph must be a tf.Graph, got {_describe(dst_graph)}.")
+    name = target.name
+    if src_scope:
+        src_scope = scope_finalize(src_scope)
+        if not name.startswith(src_scope):
+            raise GraphEditValueError(
+                f"{_describe(target)} is not inside src_scope '{src_scope}'."
+            )
+        name = name[len(src_scope):]
+    name = scope_finalize(dst_scope) + name
+    try:
+        if isinstance(target, tf.Operation):
+            return dst_graph.get_operation_by_name(name)
+        return dst_graph.get_tensor_by_name(name)
+    except (KeyError, ValueError) as e:
+        raise GraphEditKeyError(
+            f"No element named '{name}' in dst_graph (corresponding to {_describe(target)}): "
+            f"{e}. Check dst_scope / src_scope."
+        ) from None
+
+
+def find_corresponding(
+    targets: Any, dst_graph: tf.Graph, dst_scope: str = "", src_scope: str = ""
+) -> Any:
+    """Apply :func:`find_corresponding_elem` to every leaf of a nested structure.
+
+    Example:
+        >>> ge.util.find_corresponding({"x": a, "y": [b]}, copy_graph, dst_scope="copy")
+        {'x': <tf.Tensor 'copy/a:0' ...>, 'y': [<tf.Tensor 'copy/b:0' ...>]}
+    """
+    return transform_tree(
+        targets, lambda elem: find_corresponding_elem(elem, dst_graph, dst_scope, src_scope)
+    )
