@@ -120,3 +120,9 @@ __all__ = [
     "ts",
     "ops",
 ]
+
+# Each further module adds its block below, before the end marker:
+#   from graph_editor import <module>
+#   from graph_editor.<module> import (<names>)
+#   __all__ += ["<module>", <names>]
+# --- module exports end ---
