@@ -21,6 +21,8 @@ __all__ = [
     "GraphEditKeyError",
     "GraphEditAssertionError",
     "GraphMismatchError",
+    "GraphvizNotFoundError",
+    "GraphValidationError",
 ]
 
 
@@ -49,3 +51,19 @@ class GraphEditAssertionError(GraphEditError, AssertionError):
 
 class GraphMismatchError(GraphEditValueError):
     """Ops or tensors from different graphs were mixed in one call."""
+
+
+class GraphvizNotFoundError(GraphEditError, ImportError):
+    """Graphviz (the ``viz`` extra and/or the ``dot`` program) is needed but missing.
+
+    The message says how to install it: ``pip install tf-graph-editor[viz]`` and
+    ``apt-get install graphviz``.
+    """
+
+
+class GraphValidationError(GraphEditValueError):
+    """``ge.validate(..., raise_on_error=True)`` found problems; see ``.problems``."""
+
+    def __init__(self, message: str, problems: list | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems or [])

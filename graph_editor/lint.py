@@ -1,0 +1,461 @@
+"""Check an edited graph, and find where a model can be cut in two.
+
+- :func:`validate` lists what edits can break and TensorFlow does not check when editing:
+  cycles, dtype mismatches, inputs from other graphs, functional control-flow ops whose
+  functions are missing from the graph's library, and ops fed by graph_editor's stand-in
+  placeholders. Run it after every surgery::
+
+      for problem in ge.validate(graph):
+          print(problem)
+      ge.validate(graph, raise_on_error=True)      # or raise GraphValidationError
+
+- :func:`find_cut_points` lists the tensors through which every path from some inputs to
+  some outputs flows: the places where a model can be cut into a head and a tail that
+  exchange a single tensor (dominators of the outputs, computed with networkx).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import deque
+from typing import Any
+
+import networkx as nx
+import tensorflow as tf
+
+from graph_editor import _tf, util
+from graph_editor.errors import (
+    GraphEditKeyError,
+    GraphEditTypeError,
+    GraphEditValueError,
+    GraphValidationError,
+)
+from graph_editor.subgraph import SubGraphView
+
+__all__ = ["Problem", "validate", "find_cut_points"]
+
+#: Ops whose data input closes a v1 while loop (a legitimate cycle).
+_LOOP_BACK_EDGE_TYPES = frozenset({"NextIteration", "RefNextIteration"})
+#: Name prefix of the placeholders graph_editor creates (see ``ge.placeholder_name``).
+_GE_PLACEHOLDER_PREFIX = "geph"
+_MAX_NAMES = 10
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """One problem found by :func:`validate`.
+
+    Attributes:
+        kind: ``"cycle"``, ``"dtype-mismatch"``, ``"foreign-graph"``,
+            ``"missing-function"`` or ``"orphan-placeholder"``.
+        ops: names of the ops involved.
+        message: what is wrong.
+        hint: how to fix it.
+        severity: ``"error"`` (the graph cannot run as is) or ``"warning"``.
+    """
+
+    kind: str
+    ops: tuple[str, ...]
+    message: str
+    hint: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        return f"{self.severity} [{self.kind}] {self.message} Hint: {self.hint}"
+
+
+def _names(ops: list[str]) -> str:
+    shown = ", ".join(f"'{n}'" for n in ops[:_MAX_NAMES])
+    if len(ops) > _MAX_NAMES:
+        shown += f", ... ({len(ops) - _MAX_NAMES} more)"
+    return shown
+
+
+def _ops_to_check(obj: Any) -> tuple[list[tf.Operation], list[Problem]]:
+    """The ops to check, plus a foreign-graph problem when they come from several graphs."""
+    if isinstance(obj, tf.Graph):
+        return obj.get_operations(), []
+    if isinstance(obj, SubGraphView):
+        return list(obj.ops), []
+    if isinstance(obj, tf.Operation):
+        return [obj], []
+    if util.is_iterable(obj) and not isinstance(obj, (str, bytes)):
+        ops = util.make_list_of_op(obj, check_graph=False, allow_graph=False)
+        by_graph: dict[int, list[str]] = {}
+        for op in ops:
+            by_graph.setdefault(id(op.graph), []).append(op.name)
+        problems = []
+        if len(by_graph) > 1:
+            groups = list(by_graph.values())
+            others = [n for g in groups[1:] for n in g]
+            problems.append(
+                Problem(
+                    "foreign-graph",
+                    tuple(others),
+                    f"The ops come from {len(groups)} different graphs: {_names(others)} are not "
+                    f"in the graph of '{groups[0][0]}'.",
+                    "Edit one tf.Graph at a time; bring ops of another graph over with ge.copy().",
+                )
+            )
+        return ops, problems
+    raise GraphEditTypeError(
+        "validate expects a tf.Graph, a SubGraphView, an op or a list of ops, got "
+        f"{util._describe(obj)}."
+    )
+
+
+def _check_inputs(ops: list[tf.Operation]) -> list[Problem]:
+    """dtype mismatches and inputs from other graphs."""
+    problems = []
+    for op in ops:
+        expected = _tf.input_types(op)
+        for i, t in enumerate(op.inputs):
+            if t.graph is not op.graph:
+                problems.append(
+                    Problem(
+                        "foreign-graph",
+                        (op.name, t.op.name),
+                        f"Input {i} of op '{op.name}' ({op.type}) is '{t.name}', from "
+                        "another graph.",
+                        "Reroute a tensor of the op's own graph into it, or copy the producer "
+                        "over with ge.copy().",
+                    )
+                )
+                continue
+            if i >= len(expected):
+                continue
+            want, got = expected[i], t.dtype
+            if got == want or (got.base_dtype == want and want.base_dtype == want):
+                continue  # equal, or a ref tensor read by a value input (auto-deref)
+            problems.append(
+                Problem(
+                    "dtype-mismatch",
+                    (op.name, t.op.name),
+                    f"Input {i} of op '{op.name}' ({op.type}) reads '{t.name}' of dtype "
+                    f"{got.name}, but the op expects {want.name}.",
+                    f"Reroute a {want.name} tensor into it, or insert a tf.cast(..., "
+                    f"tf.{want.base_dtype.name}) between '{t.name}' and '{op.name}'.",
+                )
+            )
+    return problems
+
+
+def _check_cycles(ops: list[tf.Operation]) -> list[Problem]:
+    """Cycles through data or control edges (v1 while-loop back edges excluded)."""
+    dg = nx.DiGraph()
+    inside = set(ops)
+    dg.add_nodes_from(op.name for op in ops)
+    for op in ops:
+        if op.type not in _LOOP_BACK_EDGE_TYPES:
+            for t in op.inputs:
+                if t.op in inside:
+                    dg.add_edge(t.op.name, op.name)
+        for c in op.control_inputs:
+            if c in inside:
+                dg.add_edge(c.name, op.name)
+    problems = []
+    for component in nx.strongly_connected_components(dg):
+        if len(component) == 1:
+            (name,) = component
+            if not dg.has_edge(name, name):
+                continue
+        cycle = nx.find_cycle(dg.subgraph(component))
+        path = [u for u, _ in cycle] + [cycle[0][0]]
+        names = [op.name for op in ops if op.name in component]
+        problems.append(
+            Problem(
+                "cycle",
+                tuple(names),
+                f"Cycle through {len(component)} op(s): {' -> '.join(path[: _MAX_NAMES + 1])}"
+                + (" -> ..." if len(path) > _MAX_NAMES + 1 else "")
+                + ". The graph cannot run.",
+                "A reroute made an op read (directly or through others) its own output; "
+                "exclude the new ops with can_modify=/cannot_modify= when rerouting, or "
+                "reroute the original tensor back.",
+            )
+        )
+    return problems
+
+
+def _func_names(attr_value: Any) -> list[str]:
+    kind = attr_value.WhichOneof("value")
+    if kind == "func":
+        return [attr_value.func.name]
+    if kind == "list":
+        return [f.name for f in attr_value.list.func]
+    return []
+
+
+def _check_functions(graph: tf.Graph, names: set[str] | None) -> list[Problem]:
+    """Functional ops (If, While, PartitionedCall, ...) naming functions the library lacks."""
+    gd = graph.as_graph_def()
+    library = {f.signature.name for f in gd.library.function}
+    problems = []
+
+    def check(owner: str, op_type: str, node_attrs: Any) -> None:
+        for attr_name, value in node_attrs.items():
+            for fname in _func_names(value):
+                if fname and fname not in library and not _is_registered_op(fname):
+                    problems.append(
+                        Problem(
+                            "missing-function",
+                            (owner,),
+                            f"Op '{owner}' ({op_type}) calls function '{fname}' (attr "
+                            f"'{attr_name}'), which is not in the graph's function library.",
+                            "Copy the function library along with the ops (import the whole "
+                            "GraphDef including `library`, or copy with ge.copy()).",
+                        )
+                    )
+
+    for node in gd.node:
+        if names is None or node.name in names:
+            check(node.name, node.op, node.attr)
+    if names is None:
+        for fdef in gd.library.function:
+            for node in fdef.node_def:
+                check(f"{fdef.signature.name}/{node.name}", node.op, node.attr)
+    return problems
+
+
+def _is_registered_op(name: str) -> bool:
+    """True if ``name`` is a registered op type (func attrs may name a primitive op)."""
+    return hasattr(tf.raw_ops, name)
+
+
+def _check_placeholders(ops: list[tf.Operation]) -> list[Problem]:
+    """Ops fed by graph_editor's stand-in placeholders (left by detach / copy)."""
+    problems = []
+    for op in ops:
+        if op.type != "Placeholder":
+            continue
+        if not util.scope_basename(op.name).startswith(_GE_PLACEHOLDER_PREFIX):
+            continue
+        consumers = sorted({c.name for t in op.outputs for c in t.consumers()})
+        if not consumers:
+            continue
+        problems.append(
+            Problem(
+                "orphan-placeholder",
+                (op.name, *consumers),
+                f"Op(s) {_names(consumers)} read placeholder '{op.name}', a stand-in that "
+                "graph_editor created (detach, or a copy whose inputs were outside); it has "
+                "no value unless fed.",
+                "Connect the real tensor (ge.connect / ge.reroute_ts) or feed the "
+                "placeholder when running; ignore this warning if it is meant as an input.",
+                severity="warning",
+            )
+        )
+    return problems
+
+
+def validate(graph: Any, raise_on_error: bool = False) -> list[Problem]:
+    """Look for the problems that graph edits can introduce and TensorFlow does not check.
+
+    Checks: cycles through data or control edges (v1 while loops' ``NextIteration`` back
+    edges are fine); inputs whose dtype differs from what the op expects (``_update_input``
+    does not check dtypes); inputs from another graph; functional ops (``If``, ``While``,
+    ``PartitionedCall``...) whose functions are missing from the function library; ops fed
+    by graph_editor's ``geph__*`` placeholders (a warning). Each problem names the ops and
+    gives a hint.
+
+    Args:
+        graph: a ``tf.Graph``, a :class:`SubGraphView`, an op or a list of ops (then only
+            those ops are checked).
+        raise_on_error: raise :class:`~graph_editor.errors.GraphValidationError` if a problem
+            of severity ``"error"`` is found (warnings never raise).
+
+    Returns:
+        The problems found, errors first (empty for a clean graph).
+
+    Raises:
+        GraphValidationError: see ``raise_on_error``; its ``.problems`` holds the list.
+        GraphEditTypeError: ``graph`` is of another type.
+
+    Example:
+        >>> ge.validate(graph)
+        []
+    """
+    ops, problems = _ops_to_check(graph)
+    problems += _check_cycles(ops)
+    problems += _check_inputs(ops)
+    if ops:
+        names = None if isinstance(graph, tf.Graph) else {op.name for op in ops}
+        problems += _check_functions(ops[0].graph, names)
+    problems += _check_placeholders(ops)
+    problems.sort(key=lambda p: p.severity != "error")
+    if raise_on_error:
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            lines = "\n".join(f"  {p}" for p in errors)
+            raise GraphValidationError(
+                f"validate: {len(errors)} problem(s) found:\n{lines}", problems
+            )
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
+# Cut points
+# --------------------------------------------------------------------------------------------
+
+
+def _resolve_fn(graph_or_fn: Any, signature: Any) -> tuple[tf.Graph, bool]:
+    """(graph, is_function)."""
+    if isinstance(graph_or_fn, tf.Graph):
+        return graph_or_fn, _tf.is_function_graph(graph_or_fn)
+    if isinstance(graph_or_fn, (tf.Operation, tf.Tensor)):
+        raise GraphEditTypeError(
+            f"find_cut_points expects a graph or a function, got {util._describe(graph_or_fn)}; "
+            "pass its .graph."
+        )
+    if isinstance(getattr(graph_or_fn, "graph", None), tf.Graph):  # ConcreteFunction
+        return graph_or_fn.graph, True
+    if hasattr(graph_or_fn, "get_concrete_function"):  # tf.function
+        if signature is None:
+            raise GraphEditValueError(
+                "find_cut_points: a tf.function has no graph until traced. Pass "
+                "signature=[tf.TensorSpec(...), ...] or a concrete function "
+                "(fn.get_concrete_function(...))."
+            )
+        return graph_or_fn.get_concrete_function(*signature).graph, True
+    raise GraphEditTypeError(
+        "find_cut_points expects a tf.Graph, a ConcreteFunction or a tf.function, got "
+        f"{util._describe(graph_or_fn)}."
+    )
+
+
+def _tensor_list(graph: tf.Graph, ts: Any, what: str) -> list[tf.Tensor]:
+    if isinstance(ts, (str, tf.Tensor)):
+        ts = [ts]
+    result = []
+    for t in ts:
+        if isinstance(t, str):
+            name = t if ":" in t else f"{t}:0"
+            try:
+                t = graph.get_tensor_by_name(name)
+            except (KeyError, ValueError) as e:
+                raise GraphEditKeyError(
+                    f"find_cut_points: no tensor named '{name}' in the graph ({what})."
+                ) from e
+        elif not isinstance(t, tf.Tensor):
+            raise GraphEditTypeError(
+                f"find_cut_points: {what} must be tensors or tensor names, got "
+                f"{util._describe(t)}.{util._hint_for(t, 'tensor')}"
+            )
+        elif t.graph is not graph:
+            raise GraphEditValueError(
+                f"find_cut_points: {what} tensor '{t.name}' is not in the given graph."
+            )
+        result.append(t)
+    if not result:
+        raise GraphEditValueError(f"find_cut_points: {what} is empty.")
+    return result
+
+
+def find_cut_points(
+    graph_or_fn: Any,
+    inputs: Any = None,
+    outputs: Any = None,
+    *,
+    signature: Any = None,
+) -> list[Any]:
+    """The tensors through which every path from ``inputs`` to ``outputs`` flows.
+
+    Each such tensor is a place where the model can be cut in two: a head computing it
+    from ``inputs`` and a tail computing ``outputs`` from it (plus whatever the tail reads
+    that does not depend on ``inputs``: variables, constants). They are the dominators of
+    the outputs in the data-flow graph rooted at the inputs (control edges are ignored),
+    computed with ``networkx.immediate_dominators`` in near-linear time.
+
+    Args:
+        graph_or_fn: a ``tf.Graph``; or a ``ConcreteFunction`` (anything with a ``.graph``);
+            or a ``tf.function`` together with ``signature`` (a list of ``tf.TensorSpec``
+            given to ``get_concrete_function``).
+        inputs: tensors or tensor names (``"x:0"``; ``"x"`` means ``"x:0"``). Required for a
+            graph; for a function, defaults to its non-resource inputs.
+        outputs: tensors or tensor names. Required for a graph; for a function, defaults
+            to its outputs.
+        signature: see ``graph_or_fn``.
+
+    Returns:
+        For a graph, the cut tensors in topological order, excluding ``inputs`` and
+        ``outputs`` themselves; for a function, their names.
+
+    Raises:
+        GraphEditValueError: the outputs do not depend on the inputs, or arguments are
+            missing.
+        GraphEditKeyError: a tensor name does not exist.
+
+    Example:
+        >>> [t.name for t in ge.find_cut_points(graph, [x], [y])]
+        ['h1/Relu:0', 'h2/Relu:0']
+    """
+    graph, is_fn = _resolve_fn(graph_or_fn, signature)
+    if inputs is None:
+        if not is_fn:
+            raise GraphEditValueError("find_cut_points: pass inputs=[...] for a tf.Graph.")
+        inputs = [t for t in graph.inputs if t.dtype != tf.resource]
+    if outputs is None:
+        if not is_fn:
+            raise GraphEditValueError("find_cut_points: pass outputs=[...] for a tf.Graph.")
+        outputs = [t for t in graph.outputs if t is not None]
+    in_ts = _tensor_list(graph, inputs, "inputs")
+    out_ts = _tensor_list(graph, outputs, "outputs")
+
+    # Tensors reachable from the inputs (forward, data edges only).
+    fwd: dict[int, tf.Tensor] = {}
+    queue = deque(in_ts)
+    for t in in_ts:
+        fwd[id(t)] = t
+    while queue:
+        t = queue.popleft()
+        for op in t.consumers():
+            for out in op.outputs:
+                if id(out) not in fwd:
+                    fwd[id(out)] = out
+                    queue.append(out)
+    # Walk back from the outputs inside that set, building the flow graph.
+    source, sink = ("source",), ("sink",)
+    flow = nx.DiGraph()
+    seen: set[int] = set()
+    queue = deque()
+    for t in out_ts:
+        if id(t) in fwd:
+            flow.add_edge(t.name, sink)
+            if id(t) not in seen:
+                seen.add(id(t))
+                queue.append(t)
+    in_ids = {id(t) for t in in_ts}
+    while queue:
+        t = queue.popleft()
+        if id(t) in in_ids:
+            flow.add_edge(source, t.name)
+        op = t.op
+        flow.add_edge(op.name, t.name)
+        for x in op.inputs:
+            if id(x) in fwd:
+                flow.add_edge(x.name, op.name)
+                if id(x) not in seen:
+                    seen.add(id(x))
+                    queue.append(x)
+    if source not in flow or sink not in flow:
+        raise GraphEditValueError(
+            "find_cut_points: the outputs "
+            f"{[t.name for t in out_ts]} do not depend on the inputs {[t.name for t in in_ts]}."
+        )
+    idom = nx.immediate_dominators(flow, source)
+    if sink not in idom:
+        raise GraphEditValueError(
+            "find_cut_points: the outputs do not depend on the inputs "
+            f"{[t.name for t in in_ts]}."
+        )
+    excluded = {t.name for t in in_ts} | {t.name for t in out_ts}
+    chain = []
+    node = idom[sink]
+    while node != source:
+        if isinstance(node, str) and ":" in node and node not in excluded:
+            chain.append(node)
+        node = idom[node]
+    chain.reverse()
+    if is_fn:
+        return chain
+    return [graph.get_tensor_by_name(name) for name in chain]
