@@ -125,4 +125,11 @@ __all__ = [
 #   from graph_editor import <module>
 #   from graph_editor.<module> import (<names>)
 #   __all__ += ["<module>", <names>]
+from graph_editor import lint, visualize
+from graph_editor.errors import GraphValidationError, GraphvizNotFoundError
+from graph_editor.lint import Problem, find_cut_points, validate
+from graph_editor.visualize import render, summary, to_dot, to_networkx, write_tensorboard
+__all__ += ["visualize", "lint", "summary", "to_networkx", "to_dot", "render",
+            "write_tensorboard", "Problem", "validate", "find_cut_points",
+            "GraphvizNotFoundError", "GraphValidationError"]
 # --- module exports end ---
