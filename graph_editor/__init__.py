@@ -132,4 +132,10 @@ from graph_editor.visualize import render, summary, to_dot, to_networkx, write_t
 __all__ += ["visualize", "lint", "summary", "to_networkx", "to_dot", "render",
             "write_tensorboard", "Problem", "validate", "find_cut_points",
             "GraphvizNotFoundError", "GraphValidationError"]
+from graph_editor import match
+from graph_editor.match import OpMatcher, op_type
+
+matcher = OpMatcher  # TF 0.10-0.12 name
+__all__ += ["match", "OpMatcher", "op_type", "matcher"]
+
 # --- module exports end ---
