@@ -10,6 +10,8 @@ Verified against TensorFlow 2.21.
 
 from __future__ import annotations
 
+from typing import Any
+
 import tensorflow as tf
 
 __all__ = [
@@ -20,6 +22,27 @@ __all__ = [
     "control_outputs",
     "op_id",
     "is_function_graph",
+    # transform
+    "unique_name_at_root",
+    "op_def_for_type",
+    "create_op",
+    "update_input",
+    "add_control_inputs",
+    "original_op",
+    "set_original_op",
+    "set_attr",
+    "clear_attr",
+    "output_types",
+    "input_types",
+    "control_flow_context",
+    "import_graph_def_fast",
+    "graph_functions",
+    "function_def",
+    "has_function",
+    "add_function",
+    "variable_to_proto",
+    "variable_from_proto",
+    "name_stack",
 ]
 
 #: Public classes, re-exported so the library imports TF types from one place.
@@ -51,3 +74,186 @@ def is_function_graph(graph: tf.Graph) -> bool:
     is why the library keys tensors by ``id()`` everywhere.
     """
     return bool(getattr(graph, "building_function", False))
+
+# --------------------------------------------------------------------------------------------
+# Copying ops (graph_editor.transform). Verified against TensorFlow 2.21.
+# --------------------------------------------------------------------------------------------
+
+from tensorflow.python.client import pywrap_tf_session as _c_api  # noqa: E402
+from tensorflow.python.framework import c_api_util as _c_api_util  # noqa: E402
+from tensorflow.python.framework import ops as _ops  # noqa: E402
+
+
+def unique_name_at_root(graph: tf.Graph, name: str) -> str:
+    """``graph.unique_name(name)`` computed as if no name scope were active.
+
+    ``Graph.unique_name`` prepends the calling thread's active name scope (contrib's double
+    scope bug); this wrapper empties the thread-local ``Graph._name_stack`` for the call
+    and restores it. The name is marked used (case-insensitively, as TF does).
+    """
+    stack = graph._name_stack  # noqa: SLF001
+    if not stack:
+        return graph.unique_name(name)
+    graph._name_stack = ""  # noqa: SLF001
+    try:
+        return graph.unique_name(name)
+    finally:
+        graph._name_stack = stack  # noqa: SLF001
+
+
+def op_def_for_type(graph: tf.Graph, op_type: str) -> Any:
+    """The ``OpDef`` of ``op_type`` in ``graph`` (registered ops and graph functions)."""
+    return graph.op_def_for_type(op_type)
+
+
+def create_op(graph: tf.Graph, node_def: Any, inputs: list, op_def: Any = None) -> tf.Operation:
+    """Create an op from a NodeDef with the given flat inputs and no control inputs.
+
+    ``ops._create_c_op`` (groups list inputs per the OpDef, sets device and attrs, runs C
+    shape inference and TF's type checks) then ``Operation._from_c_op`` (registers the op
+    with the graph). Skipped, on purpose: device functions, colocation and attr scopes,
+    control-flow post-processing (``CheckInputFromValidContext``) and the active
+    ``control_dependencies``. The name must be unique and already marked used
+    (see :func:`unique_name_at_root`); a duplicate raises ``ValueError``.
+    """
+    c_op = _ops._create_c_op(  # noqa: SLF001
+        graph, node_def, inputs, [], op_def=op_def, extract_traceback=False
+    )
+    return _ops.Operation._from_c_op(c_op, graph)  # noqa: SLF001
+
+
+def update_input(op: tf.Operation, index: int, t: tf.Tensor) -> None:
+    """``op._update_input(index, t)`` (C ``UpdateEdge``). No dtype check; shapes checked."""
+    op._update_input(index, t)  # noqa: SLF001
+
+
+def add_control_inputs(op: tf.Operation, control_ops: list[tf.Operation]) -> None:
+    """``op._add_control_inputs(control_ops)``; no cycle check, duplicates are ignored by TF."""
+    if control_ops:
+        op._add_control_inputs(control_ops)  # noqa: SLF001
+
+
+def original_op(op: tf.Operation) -> tf.Operation | None:
+    """``op._original_op`` (a plain Python attribute)."""
+    return op._original_op  # noqa: SLF001
+
+
+def set_original_op(op: tf.Operation, original: tf.Operation | None) -> None:
+    """Set ``op._original_op``."""
+    op._original_op = original  # noqa: SLF001
+
+
+def set_attr(op: tf.Operation, name: str, attr_value: Any) -> None:
+    """``op._set_attr(name, AttrValue)`` (C ``SetAttr``): no validation at all."""
+    op._set_attr(name, attr_value)  # noqa: SLF001
+
+
+def clear_attr(op: tf.Operation, name: str) -> None:
+    """``op._clear_attr(name)`` (C ``ClearAttr``)."""
+    op._clear_attr(name)  # noqa: SLF001
+
+
+def output_types(op: tf.Operation) -> list:
+    """``op._output_types``: output dtypes as enum ints, ref types included."""
+    return op._output_types  # noqa: SLF001
+
+
+def input_types(op: tf.Operation) -> list:
+    """``op._input_types``: input dtypes, ref types included."""
+    return op._input_types  # noqa: SLF001
+
+
+def control_flow_context(op: tf.Operation) -> Any:
+    """``op._control_flow_context`` (v1 control flow only; None for v2 ops and copies)."""
+    return getattr(op, "_control_flow_context", None)
+
+
+def import_graph_def_fast(
+    graph: tf.Graph,
+    graph_def: Any,
+    input_map: dict[tuple[str, int], tf.Tensor] | None = None,
+    control_map: dict[str, tf.Operation] | None = None,
+) -> list[tf.Operation]:
+    """Import ``graph_def`` into ``graph`` with one C call and wrap the new ops, bare.
+
+    ``TF_GraphImportGraphDefWithResults`` with no prefix, no uniquifying, no colocation
+    validation, then ``Operation._from_c_op`` for every new C op (what stock
+    ``import_graph_def`` does minus its Python post-processing: no device functions,
+    colocation or attr scopes, control-flow contexts or active control dependencies, and
+    no default-attr filling in Python — the C importer adds defaults itself).
+    ``input_map`` maps ``(node name, output index)`` of the GraphDef to existing tensors of
+    ``graph``; ``control_map`` maps ``^name`` control inputs to existing ops. Names must be
+    free in ``graph``: mark them used first (:func:`unique_name_at_root`). The GraphDef's
+    ``library`` is imported too (identical functions already present are skipped by TF).
+    Returns the new ops in the importer's order.
+    """
+    opts = _c_api_util.ScopedTFImportGraphDefOptions()
+    _c_api.TF_ImportGraphDefOptionsSetPrefix(opts.options, "")
+    _c_api.TF_ImportGraphDefOptionsSetUniquifyNames(opts.options, False)
+    _c_api.TF_ImportGraphDefOptionsSetValidateColocationConstraints(opts.options, False)
+    for (name, index), t in (input_map or {}).items():
+        _c_api.TF_ImportGraphDefOptionsAddInputMapping(
+            opts.options, name, index, t._as_tf_output()  # noqa: SLF001
+        )
+    for name, op in (control_map or {}).items():
+        _c_api.TF_ImportGraphDefOptionsRemapControlDependency(
+            opts.options, name, op._c_op  # noqa: SLF001
+        )
+    buf = _c_api.TF_NewBufferFromString(graph_def.SerializeToString())
+    try:
+        with graph._c_graph.get() as c_graph:  # noqa: SLF001
+            results = _c_api.TF_GraphImportGraphDefWithResults(c_graph, buf, opts.options)
+            _c_api.TF_DeleteImportGraphDefResults(results)
+    except tf.errors.InvalidArgumentError as e:
+        raise ValueError(e.message) from None
+    finally:
+        _c_api.TF_DeleteBuffer(buf)
+    from_c_op = _ops.Operation._from_c_op  # noqa: SLF001
+    return [from_c_op(c_op, graph) for c_op in graph.new_operations()]
+
+
+def graph_functions(graph: tf.Graph) -> dict[str, Any]:
+    """``graph._functions``: name -> function object of the graph's Python-side library."""
+    return getattr(graph, "_functions", {})
+
+
+def function_def(function: Any) -> Any:
+    """The ``FunctionDef`` proto of a function object of :func:`graph_functions`."""
+    definition = getattr(function, "cached_definition", None)
+    return definition if definition is not None else function.definition
+
+
+def has_function(graph: tf.Graph, name: str) -> bool:
+    """``graph._is_function(name)``."""
+    return graph._is_function(name)  # noqa: SLF001
+
+
+def add_function(graph: tf.Graph, function: Any) -> None:
+    """``graph._add_function(function)`` (C ``TF_GraphCopyFunction`` + Python registry)."""
+    graph._add_function(function)  # noqa: SLF001
+
+
+def variable_to_proto(var: tf.Variable) -> Any:
+    """``var.to_proto()`` (a ``VariableDef``), inside the variable's graph.
+
+    ``ResourceVariable.to_proto`` raises in eager mode, hence the ``as_default()``.
+    """
+    with var.graph.as_default():
+        return var.to_proto()
+
+
+def variable_from_proto(graph: tf.Graph, variable_def: Any) -> tf.Variable:
+    """Re-wrap existing ops of ``graph`` as a ``tf.Variable`` from a ``VariableDef``.
+
+    ``ops.get_from_proto_function(GLOBAL_VARIABLES)`` dispatches on ``is_resource``
+    (``ResourceVariable`` or ``RefVariable``); it looks names up in the default graph,
+    hence the ``as_default()``. Creates no op and registers the variable nowhere.
+    """
+    from_proto = _ops.get_from_proto_function(tf.compat.v1.GraphKeys.GLOBAL_VARIABLES)
+    with graph.as_default():
+        return from_proto(variable_def, import_scope=None)
+
+
+def name_stack(graph: tf.Graph) -> str:
+    """The active name scope of ``graph`` in this thread (``Graph._name_stack``)."""
+    return graph._name_stack  # noqa: SLF001

@@ -1,0 +1,421 @@
+"""Code shared by the two copy paths of :mod:`graph_editor.transform` (private).
+
+- :func:`copy_order`: the deterministic topological order in which ops are copied;
+- :func:`rewrite_node_def`: colocation (``_class: loc:@``), ``shared_name`` of variables
+  and v1 loop ``frame_name`` rewriting of a copied NodeDef;
+- :func:`copy_functions`: bring the function library along for cross-graph copies;
+- :func:`assign_collections` / :func:`rewrap_variables`: collections and ``tf.Variable``
+  objects of the copy.
+
+Both the per-op path (live ``tf.Operation`` handlers) and the fast path (one GraphDef
+import) call these, so their results are identical.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from typing import Any
+
+import tensorflow as tf
+from tensorflow.core.framework import attr_value_pb2
+
+from graph_editor import _tf, util
+
+__all__ = [
+    "IdMap",
+    "IdSet",
+    "copy_order",
+    "rewrite_node_def",
+    "finalize_colocation",
+    "copy_functions",
+    "assign_collections",
+    "collection_index",
+    "transformed_collection_name",
+    "rewrap_variables",
+]
+
+_VARIABLE_OP_TYPES = frozenset({"VarHandleOp", "VariableV2", "Variable", "TemporaryVariable"})
+_ENTER_TYPES = frozenset({"Enter", "RefEnter"})
+
+
+# --------------------------------------------------------------------------------------------
+# Identity-keyed containers (tensors of FuncGraphs are unhashable; == is element-wise)
+# --------------------------------------------------------------------------------------------
+
+
+class IdMap(MutableMapping):
+    """A dict keyed by object identity: ``m[t]``, ``t in m``, ``m.items()`` for tensors.
+
+    Example:
+        >>> m = IdMap(); m[t] = t_; m[t] is t_
+        True
+    """
+
+    __slots__ = ("_d",)
+
+    def __init__(self, items: Iterable[tuple[Any, Any]] = ()) -> None:
+        self._d: dict[int, tuple[Any, Any]] = {id(k): (k, v) for k, v in items}
+
+    def __getitem__(self, key: Any) -> Any:
+        try:
+            return self._d[id(key)][1]
+        except KeyError:
+            raise KeyError(key) from None
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        item = self._d.get(id(key))
+        return default if item is None else item[1]
+
+    def __contains__(self, key: object) -> bool:
+        return id(key) in self._d
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._d[id(key)] = (key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        del self._d[id(key)]
+
+    def __iter__(self) -> Iterator:
+        return (k for k, _ in self._d.values())
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def items(self) -> Any:  # type: ignore[override]
+        return list(self._d.values())
+
+    def values(self) -> Any:  # type: ignore[override]
+        return [v for _, v in self._d.values()]
+
+    def __repr__(self) -> str:
+        return f"IdMap({len(self)} items)"
+
+
+class IdSet:
+    """A frozen set with identity membership (for tensors)."""
+
+    __slots__ = ("_d",)
+
+    def __init__(self, items: Iterable[Any] = ()) -> None:
+        self._d = {id(x): x for x in items}
+
+    def __contains__(self, item: object) -> bool:
+        return id(item) in self._d
+
+    def __iter__(self) -> Iterator:
+        return iter(self._d.values())
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def __repr__(self) -> str:
+        return f"IdSet({len(self)} items)"
+
+
+# --------------------------------------------------------------------------------------------
+# Copy order
+# --------------------------------------------------------------------------------------------
+
+
+def copy_order(ops: Iterable[tf.Operation]) -> list[tf.Operation]:
+    """The ops in a deterministic topological order (data and control edges).
+
+    Creation order (``op._id``) when it is already topological, which is the common case;
+    otherwise Kahn's algorithm with creation order breaking ties. Cycles (v1 while loops:
+    ``NextIteration -> Merge``) are broken at the earliest-created op still waiting, whose
+    missing inputs get stand-ins. O(n log n).
+    """
+    order = sorted(set(ops), key=_tf.op_id)
+    pos = {op: i for i, op in enumerate(order)}
+    preds: list[list[int]] = []
+    topological = True
+    for i, op in enumerate(order):
+        p = [pos[t.op] for t in op.inputs if t.op in pos]
+        p.extend(pos[c] for c in op.control_inputs if c in pos)
+        for j in p:
+            if j >= i:
+                topological = False
+        preds.append(p)
+    if topological:
+        return order
+    n = len(order)
+    indegree = [0] * n
+    succs: list[list[int]] = [[] for _ in range(n)]
+    for i, p in enumerate(preds):
+        for j in set(p):
+            if j != i:
+                indegree[i] += 1
+                succs[j].append(i)
+    heap = [i for i in range(n) if indegree[i] == 0]
+    heapq.heapify(heap)
+    done = [False] * n
+    result: list[tf.Operation] = []
+    next_forced = 0
+    while len(result) < n:
+        if not heap:  # a cycle: force the earliest-created op still waiting
+            while done[next_forced]:
+                next_forced += 1
+            indegree[next_forced] = 0
+            heapq.heappush(heap, next_forced)
+        i = heapq.heappop(heap)
+        if done[i]:
+            continue
+        done[i] = True
+        result.append(order[i])
+        for k in succs[i]:
+            if not done[k]:
+                indegree[k] -= 1
+                if indegree[k] == 0:
+                    heapq.heappush(heap, k)
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# NodeDef rewriting
+# --------------------------------------------------------------------------------------------
+
+
+def _loc_names(node_def: Any) -> list[str] | None:
+    attr = node_def.attr.get("_class") if "_class" in node_def.attr else None
+    if attr is None:
+        return None
+    return [s.decode() if isinstance(s, bytes) else s for s in attr.list.s]
+
+
+def _rewrite_locs(info: Any, locs: list[str]) -> tuple[list[bytes], bool]:
+    """New ``_class`` values and whether some inside op is not named yet."""
+    out: list[bytes] = []
+    pending = False
+    same_graph = info.graph is info.graph_
+    for loc in locs:
+        if not loc.startswith("loc:@"):
+            out.append(loc.encode())
+            continue
+        name = loc[5:]
+        new = info._names_map.get(name)
+        if new is not None:
+            out.append(f"loc:@{new}".encode())
+        elif name in info._inside_names():
+            pending = True
+            out.append(loc.encode())
+        elif same_graph:
+            out.append(loc.encode())
+        # else: outside the copy, other graph: the constraint is dropped.
+    return out, pending
+
+
+def _set_class(node_def: Any, values: list[bytes]) -> None:
+    if values:
+        node_def.attr["_class"].CopyFrom(
+            attr_value_pb2.AttrValue(list=attr_value_pb2.AttrValue.ListValue(s=values))
+        )
+    else:
+        del node_def.attr["_class"]
+
+
+def rewrite_node_def(info: Any, node_def: Any) -> bool:
+    """Rewrite a copied NodeDef (already renamed) for its destination, in place.
+
+    - ``_class: loc:@x``: ``x`` copied -> its copy's name; ``x`` outside the copy -> kept in
+      a same-graph copy, dropped in another graph (tensorflow#9925);
+    - ``shared_name`` of variable ops -> the copy's name, unless the info's
+      ``share_variables`` (same-graph resource copies would otherwise alias the original);
+    - ``frame_name`` of v1 ``Enter`` ops -> a frame unique in the destination, one per
+      source frame, so a same-graph loop copy does not join the original's frame.
+
+    Returns:
+        True if a colocation names an inside op that has no name yet (finish it with
+        :func:`finalize_colocation` once all copies exist).
+    """
+    pending = False
+    locs = _loc_names(node_def)
+    if locs is not None:
+        values, pending = _rewrite_locs(info, locs)
+        _set_class(node_def, values)
+    op_type = node_def.op
+    if op_type in _VARIABLE_OP_TYPES and not info._share_variables:
+        attr = node_def.attr.get("shared_name") if "shared_name" in node_def.attr else None
+        if attr is not None and attr.s:
+            attr.s = node_def.name.encode()
+    elif op_type in _ENTER_TYPES and "frame_name" in node_def.attr:
+        attr = node_def.attr["frame_name"]
+        frame = attr.s.decode()
+        new_frame = info._frame_map.get(frame)
+        if new_frame is None:
+            scope = info.scope
+            rel = frame[len(scope):] if frame.startswith(scope) else frame
+            new_frame = _tf.unique_name_at_root(info.graph_, info.scope_ + rel)
+            info._frame_map[frame] = new_frame
+        attr.s = new_frame.encode()
+    return pending
+
+
+def finalize_colocation(info: Any, ops_: Iterable[tf.Operation]) -> None:
+    """Rewrite the ``_class`` attrs left pending by :func:`rewrite_node_def`."""
+    for op_ in ops_:
+        locs = _loc_names(op_.node_def)
+        if not locs:
+            continue
+        values, _ = _rewrite_locs(info, locs)
+        if values:
+            _tf.set_attr(
+                op_, "_class",
+                attr_value_pb2.AttrValue(list=attr_value_pb2.AttrValue.ListValue(s=values)),
+            )
+        else:
+            _tf.clear_attr(op_, "_class")
+
+
+# --------------------------------------------------------------------------------------------
+# Function library
+# --------------------------------------------------------------------------------------------
+
+
+def _functions_of_node(node_def: Any, library: dict[str, Any]) -> Iterator[str]:
+    if node_def.op in library:
+        yield node_def.op
+    for value in node_def.attr.values():
+        if value.HasField("func"):
+            yield value.func.name
+        elif value.HasField("list") and value.list.func:
+            for f in value.list.func:
+                yield f.name
+
+
+def copy_functions(src: tf.Graph, dst: tf.Graph, node_defs: Iterable[Any]) -> int:
+    """Add to ``dst`` the functions of ``src`` that the NodeDefs need, transitively.
+
+    Functional control flow (``If``/``While``/``PartitionedCall``) names FunctionDefs of
+    the graph's library; without them a cross-graph copy fails at run time with
+    ``Op type not registered``. Returns the number of functions added.
+    """
+    library = _tf.graph_functions(src)
+    if not library or src is dst:
+        return 0
+    todo = [name for nd in node_defs for name in _functions_of_node(nd, library)]
+    seen: set[str] = set()
+    added = 0
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in library:
+            continue
+        seen.add(name)
+        fn = library[name]
+        for nd in _tf.function_def(fn).node_def:
+            todo.extend(_functions_of_node(nd, library))
+        if not _tf.has_function(dst, name):
+            _tf.add_function(dst, fn)
+            added += 1
+    return added
+
+
+# --------------------------------------------------------------------------------------------
+# Collections and variables
+# --------------------------------------------------------------------------------------------
+
+
+def collection_index(info: Any) -> dict[int, list[str]]:
+    """``id(elem) -> names of the source collections holding it`` (built once per call)."""
+    index = info._coll_index
+    if index is None:
+        index = {}
+        for name, elems in info.collections.items():
+            for e in elems:
+                names = index.setdefault(id(e), [])
+                if not names or names[-1] != name:
+                    names.append(name)
+        info._coll_index = index
+    return index
+
+
+def transformed_collection_name(info: Any, name: str) -> str:
+    """``GraphKeys`` names are kept; names inside ``src_scope`` get the destination scope;
+    other names are kept (contrib failed the copy on them, §13 bug 8)."""
+    if name in _predefined():
+        return name
+    if name.startswith(info.scope):
+        return info.new_name(name)
+    return name
+
+
+_PREDEFINED: frozenset[str] | None = None
+
+
+def _predefined() -> frozenset[str]:
+    global _PREDEFINED
+    if _PREDEFINED is None:
+        _PREDEFINED = frozenset(util.get_predefined_collection_names())
+    return _PREDEFINED
+
+
+def assign_collections(info: Any, lookup: Callable[[Any], Any]) -> None:
+    """Add the copy of every collected element to the transformed collection (bulk).
+
+    Equivalent to calling the default ``assign_renamed_collections_handler`` per element,
+    in collection order instead of copy order. O(total size of the collections).
+    """
+    graph_ = info.graph_
+    for name, elems in info.collections.items():
+        new_name = None
+        for e in elems:
+            e_ = lookup(e)
+            if e_ is None:
+                continue
+            if new_name is None:
+                new_name = transformed_collection_name(info, name)
+            graph_.add_to_collection(new_name, e_)
+
+
+def _map_name(info: Any, name: str, is_tensor: bool) -> str | None:
+    if not name:
+        return None
+    g = info.graph
+    try:
+        elem = g.get_tensor_by_name(name) if is_tensor else g.get_operation_by_name(name)
+    except (KeyError, ValueError):
+        return None
+    if is_tensor:
+        elem_ = info.transformed_ts.get(elem)
+    else:
+        elem_ = info.transformed_ops.get(elem)
+    return None if elem_ is None else elem_.name
+
+
+def rewrap_variables(info: Any) -> list[tuple[tf.Variable, tf.Variable]]:
+    """Re-wrap the copies of the source's collected variables as ``tf.Variable`` objects.
+
+    A variable is re-wrapped when its variable op and its initializer were both copied;
+    its ``VariableDef`` is rewritten to the copies' names and loaded in the destination
+    (ResourceVariable or RefVariable, as the original). Returns ``(original, copy)`` pairs
+    in collection order; they are recorded in ``info._transformed_vars``.
+    """
+    pairs: list[tuple[tf.Variable, tf.Variable]] = []
+    seen: set[int] = set()
+    for elems in info.collections.values():
+        for v in elems:
+            if not isinstance(v, tf.Variable) or id(v) in seen:
+                continue
+            seen.add(id(v))
+            op = getattr(v, "op", None)
+            if op is None or op not in info.transformed_ops:
+                continue
+            try:
+                vdef = _tf.variable_to_proto(v)
+            except (NotImplementedError, AttributeError, ValueError):
+                continue  # not a graph variable (e.g. a mirrored or eager variable)
+            variable_name = _map_name(info, vdef.variable_name, True)
+            initializer_name = _map_name(info, vdef.initializer_name, False)
+            if variable_name is None or initializer_name is None:
+                continue
+            vdef.variable_name = variable_name
+            vdef.initializer_name = initializer_name
+            vdef.initial_value_name = _map_name(info, vdef.initial_value_name, True) or ""
+            vdef.snapshot_name = _map_name(info, vdef.snapshot_name, True) or ""
+            if not vdef.is_resource and not vdef.snapshot_name:
+                continue  # a RefVariable cannot be loaded without its snapshot
+            v_ = _tf.variable_from_proto(info.graph_, vdef)
+            info._transformed_vars[id(v)] = (v, v_)
+            info._original_vars[id(v_)] = (v_, v)
+            pairs.append((v, v_))
+    return pairs
