@@ -138,4 +138,75 @@ from graph_editor.match import OpMatcher, op_type
 matcher = OpMatcher  # TF 0.10-0.12 name
 __all__ += ["match", "OpMatcher", "op_type", "matcher"]
 
+from graph_editor import edit, reroute
+from graph_editor.errors import GraphFinalizedError, LiveSessionWarning
+from graph_editor.edit import (
+    bypass,
+    connect,
+    detach,
+    detach_control_inputs,
+    detach_control_outputs,
+    detach_inputs,
+    detach_outputs,
+)
+from graph_editor.reroute import (
+    add_control_inputs,
+    remove_control_input,
+    remove_control_inputs,
+    reroute_a2b,
+    reroute_a2b_inputs,
+    reroute_a2b_outputs,
+    reroute_a2b_ts,
+    reroute_b2a,
+    reroute_b2a_inputs,
+    reroute_b2a_outputs,
+    reroute_b2a_ts,
+    reroute_inputs,
+    reroute_ios,
+    reroute_outputs,
+    reroute_ts,
+    swap,
+    swap_inputs,
+    swap_ios,
+    swap_outputs,
+    swap_ts,
+)
+
+__all__ += [
+    "reroute",
+    "edit",
+    "GraphFinalizedError",
+    "LiveSessionWarning",
+    # reroute (contrib's 10)
+    "swap_ts",
+    "reroute_ts",
+    "swap_inputs",
+    "reroute_inputs",
+    "swap_outputs",
+    "reroute_outputs",
+    "swap_ios",
+    "reroute_ios",
+    "remove_control_inputs",
+    "add_control_inputs",
+    # edit (contrib's 7)
+    "detach_control_inputs",
+    "detach_control_outputs",
+    "detach_inputs",
+    "detach_outputs",
+    "detach",
+    "connect",
+    "bypass",
+    # one control edge
+    "remove_control_input",
+    # TF 0.x/1.0 names
+    "reroute_a2b_ts",
+    "reroute_b2a_ts",
+    "reroute_a2b_inputs",
+    "reroute_b2a_inputs",
+    "reroute_a2b_outputs",
+    "reroute_b2a_outputs",
+    "swap",
+    "reroute_a2b",
+    "reroute_b2a",
+]
 # --- module exports end ---

@@ -43,6 +43,13 @@ __all__ = [
     "variable_to_proto",
     "variable_from_proto",
     "name_stack",
+    # reroute / edit
+    "update_edges",
+    "add_control_edges",
+    "remove_all_control_inputs",
+    "install_session_run_hook",
+    "session_graph",
+    "session_closed",
 ]
 
 #: Public classes, re-exported so the library imports TF types from one place.
@@ -257,3 +264,84 @@ def variable_from_proto(graph: tf.Graph, variable_def: Any) -> tf.Variable:
 def name_stack(graph: tf.Graph) -> str:
     """The active name scope of ``graph`` in this thread (``Graph._name_stack``)."""
     return graph._name_stack  # noqa: SLF001
+
+
+# --------------------------------------------------------------------------------------------
+# In-place edits (graph_editor.reroute / edit, via graph_editor._edits). TF 2.21.
+# --------------------------------------------------------------------------------------------
+
+
+def update_edges(graph: tf.Graph, edits: list, done: list | None = None) -> None:
+    """Set input ``i`` of ``op`` to ``t`` for each ``(op, i, t)``: batched ``_update_input``.
+
+    Same C call as ``op._update_input`` (``UpdateEdge``), with the graph lock taken once for
+    the batch. TF checks that ``t`` is in the graph and that static shapes are compatible
+    (``InvalidArgumentError`` otherwise); it does **not** check dtypes, cycles, or whether a
+    Session already ran the op (it only logs). The index of each completed edit is appended
+    to ``done`` so that the caller can roll back.
+    """
+    from tensorflow.python.client import pywrap_tf_session
+
+    update = pywrap_tf_session.UpdateEdge
+    with graph._c_graph.get() as c_graph:  # noqa: SLF001
+        for k, (op, i, t) in enumerate(edits):
+            op._inputs_val = None  # noqa: SLF001 - Python-side cache of op.inputs
+            update(c_graph, t._as_tf_output(), op._tf_input(i))  # noqa: SLF001
+            if done is not None:
+                done.append(k)
+
+
+def add_control_edges(op: tf.Operation, control_ops: list) -> None:
+    """``op._add_control_inputs(control_ops)`` (C ``AddControlInput``), in the given order.
+
+    No cycle check, no duplicate check (TF ignores a duplicate), no Session check.
+    """
+    if control_ops:
+        op._add_control_inputs(list(control_ops))  # noqa: SLF001
+
+
+def remove_all_control_inputs(op: tf.Operation) -> None:
+    """``op._remove_all_control_inputs()``: TF has no call that removes a single edge."""
+    op._remove_all_control_inputs()  # noqa: SLF001
+
+
+_SESSION_RUN_HOOKS: list = []
+
+
+def install_session_run_hook(callback: Any) -> None:
+    """Call ``callback(session)`` after every ``BaseSession._extend_graph``.
+
+    ``Session.run``, ``partial_run_setup`` and ``make_callable`` all call
+    ``BaseSession._extend_graph`` (which sends new ops to the C session) before running, so
+    this sees every run. Wrapping is idempotent; sessions that ran before graph_editor was
+    imported are not seen.
+    """
+    import contextlib
+
+    from tensorflow.python.client import session as session_lib
+
+    base = session_lib.BaseSession
+    if not getattr(base._extend_graph, "_ge_hooked", False):  # noqa: SLF001
+        original = base._extend_graph  # noqa: SLF001
+
+        def _extend_graph(self: Any) -> None:
+            original(self)
+            for hook in _SESSION_RUN_HOOKS:
+                # Bookkeeping must never break a run.
+                with contextlib.suppress(Exception):
+                    hook(self)
+
+        _extend_graph._ge_hooked = True  # type: ignore[attr-defined]
+        base._extend_graph = _extend_graph  # noqa: SLF001
+    if callback not in _SESSION_RUN_HOOKS:
+        _SESSION_RUN_HOOKS.append(callback)
+
+
+def session_graph(session: Any) -> tf.Graph | None:
+    """The graph a ``tf.compat.v1.Session`` runs (``BaseSession._graph``)."""
+    return getattr(session, "_graph", None)
+
+
+def session_closed(session: Any) -> bool:
+    """True once ``session.close()`` ran (``BaseSession._closed``)."""
+    return bool(getattr(session, "_closed", True))

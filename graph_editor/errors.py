@@ -23,6 +23,8 @@ __all__ = [
     "GraphMismatchError",
     "GraphvizNotFoundError",
     "GraphValidationError",
+    "GraphFinalizedError",
+    "LiveSessionWarning",
 ]
 
 
@@ -67,3 +69,11 @@ class GraphValidationError(GraphEditValueError):
     def __init__(self, message: str, problems: list | None = None) -> None:
         super().__init__(message)
         self.problems = list(problems or [])
+
+
+class GraphFinalizedError(GraphEditError, RuntimeError):
+    """The graph is finalized (``graph.finalize()``): graph_editor does not edit it."""
+
+
+class LiveSessionWarning(UserWarning):
+    """An edited op was already run by an open ``tf.compat.v1.Session``, which ignores edits."""
