@@ -362,8 +362,8 @@ _NODE_STYLE = {
     "Variable": 'shape=cylinder, style=filled, fillcolor="#dcfce7"',
 }
 _DEFAULT_STYLE = 'shape=box, style="rounded,filled", fillcolor="#ffffff"'
-_HIGHLIGHT_STYLE = 'style="rounded,filled,bold", fillcolor="#fde68a", penwidth=2'
-_CONTEXT_STYLE = 'style="rounded,dashed", color="#9ca3af", fontcolor="#6b7280"'
+_HIGHLIGHT_STYLE = 'shape=box, style="rounded,filled,bold", fillcolor="#fde68a", penwidth=2'
+_CONTEXT_STYLE = 'shape=box, style="rounded,dashed", color="#9ca3af", fontcolor="#6b7280"'
 _INPUT_COLOR = "#2563eb"
 _OUTPUT_COLOR = "#dc2626"
 

@@ -1,0 +1,8 @@
+"""``python -m graph_editor``: the ``graph-editor`` command (see :mod:`graph_editor.cli`)."""
+
+import sys
+
+from graph_editor.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

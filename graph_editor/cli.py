@@ -1,0 +1,364 @@
+"""The ``graph-editor`` command (also ``python -m graph_editor``).
+
+Subcommands::
+
+    graph-editor demo [-o DIR]                    # the classic surgeries, checked numerically
+    graph-editor inspect PATH [--max-rows N]      # SavedModel dir or GraphDef .pb / .pbtxt
+    graph-editor draw PATH -o OUT.svg [--scope S] [--max-ops N] [--collapse-depth D]
+
+Exit codes: 0 success, 1 failure (a check failed, Graphviz missing, unreadable file),
+2 usage error (bad arguments, missing path, unknown scope). Errors are one line on stderr,
+and nothing is written when a command fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main", "CommandError"]
+
+PROG = "graph-editor"
+
+
+class CommandError(Exception):
+    """A command failed; ``code`` is the exit status (2: usage error, 1: failure)."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors reported as one line and exit status 2."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        raise CommandError(f"{message} (see `{self.prog} --help`)", 2)
+
+
+def _quiet_tf() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+# --------------------------------------------------------------------------------------------
+# Loading models
+# --------------------------------------------------------------------------------------------
+
+
+class _Model:
+    """A loaded file: its graph plus what ``inspect`` reports."""
+
+    def __init__(self, kind: str, path: Path, graph: Any, graph_def: Any) -> None:
+        self.kind = kind
+        self.path = path
+        self.graph = graph
+        self.graph_def = graph_def
+        self.tags: list[str] = []
+        self.signatures: list[tuple[str, list[str], list[str]]] = []
+
+
+def _tensor_info_text(key: str, info: Any) -> str:
+    import tensorflow as tf
+
+    dtype = tf.dtypes.as_dtype(info.dtype).name if info.dtype else "?"
+    if info.tensor_shape.unknown_rank:
+        shape = "[?]"
+    else:
+        shape = "[" + ",".join("?" if d.size < 0 else str(d.size) for d in info.tensor_shape.dim)
+        shape += "]"
+    return f"{key}: {dtype}{shape} ({info.name})"
+
+
+def _import_graph(graph_def: Any, path: Path) -> Any:
+    import tensorflow as tf
+
+    graph = tf.Graph()
+    try:
+        with graph.as_default():
+            tf.graph_util.import_graph_def(graph_def, name="")
+    except (ValueError, tf.errors.OpError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise CommandError(f"cannot import the graph of '{path}': {first}", 1) from e
+    return graph
+
+
+def _load(path_arg: str) -> _Model:
+    """Load a SavedModel directory or a GraphDef ``.pb`` / ``.pbtxt``."""
+    path = Path(path_arg)
+    if not path.exists():
+        raise CommandError(f"no such file or directory: '{path}'", 2)
+    if path.is_file() and path.name in ("saved_model.pb", "saved_model.pbtxt"):
+        path = path.parent
+    if path.is_dir():
+        if (path / "saved_model.pb").is_file() or (path / "saved_model.pbtxt").is_file():
+            return _load_saved_model(path)
+        raise CommandError(
+            f"'{path}' is a directory but not a SavedModel (no saved_model.pb in it)", 2
+        )
+    if path.suffix not in (".pb", ".pbtxt", ".txt"):
+        raise CommandError(
+            f"'{path}': expected a SavedModel directory or a GraphDef file (.pb or .pbtxt)", 2
+        )
+    return _load_graph_def(path)
+
+
+def _load_graph_def(path: Path) -> _Model:
+    import tensorflow as tf
+    from google.protobuf import message, text_format
+
+    gd = tf.compat.v1.GraphDef()
+    data = path.read_bytes()
+    try:
+        if path.suffix == ".pb":
+            gd.ParseFromString(data)
+        else:
+            text_format.Parse(data.decode("utf-8"), gd)
+    except (message.DecodeError, text_format.ParseError, UnicodeDecodeError) as e:
+        raise CommandError(f"cannot read '{path}' as a GraphDef: {e}", 1) from e
+    if not gd.node:
+        raise CommandError(f"'{path}' holds no graph nodes (is it a GraphDef?)", 1)
+    return _Model("GraphDef", path, _import_graph(gd, path), gd)
+
+
+def _load_saved_model(path: Path) -> _Model:
+    from google.protobuf import message, text_format
+
+    # The SavedModel file format is a protobuf schema; read it without loading variables.
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    sm = saved_model_pb2.SavedModel()
+    try:
+        if (path / "saved_model.pb").is_file():
+            sm.ParseFromString((path / "saved_model.pb").read_bytes())
+        else:
+            text_format.Parse((path / "saved_model.pbtxt").read_text(encoding="utf-8"), sm)
+    except (message.DecodeError, text_format.ParseError, UnicodeDecodeError) as e:
+        raise CommandError(f"cannot read the SavedModel in '{path}': {e}", 1) from e
+    if not sm.meta_graphs:
+        raise CommandError(f"the SavedModel in '{path}' has no meta graph", 1)
+    mg = sm.meta_graphs[0]
+    model = _Model("SavedModel", path, _import_graph(mg.graph_def, path), mg.graph_def)
+    model.tags = list(mg.meta_info_def.tags)
+    for key in sorted(mg.signature_def):
+        sig = mg.signature_def[key]
+        ins = [_tensor_info_text(k, sig.inputs[k]) for k in sorted(sig.inputs)]
+        outs = [_tensor_info_text(k, sig.outputs[k]) for k in sorted(sig.outputs)]
+        model.signatures.append((key, ins, outs))
+    return model
+
+
+# --------------------------------------------------------------------------------------------
+# inspect
+# --------------------------------------------------------------------------------------------
+
+
+def _histogram_text(counts: list[tuple[str, int]], width: int = 96) -> list[str]:
+    items = [f"{t} {n}" for t, n in counts]
+    lines, line = [], "  "
+    for item in items:
+        if len(line) + len(item) + 2 > width and line.strip():
+            lines.append(line.rstrip(", "))
+            line = "  "
+        line += item + ", "
+    if line.strip():
+        lines.append(line.rstrip(", "))
+    return lines
+
+
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    import collections
+
+    from graph_editor import lint, visualize
+
+    model = _load(args.path)
+    g = model.graph
+    ops = g.get_operations()
+    out = [f"{model.kind}: {model.path}"]
+    if model.kind == "SavedModel":
+        out.append(f"tags: {', '.join(model.tags) or '(none)'}")
+        out.append(f"signatures: {len(model.signatures)}")
+        for key, ins, outs in model.signatures:
+            out.append(f"  {key}")
+            out += [f"    in   {x}" for x in ins]
+            out += [f"    out  {x}" for x in outs]
+    else:
+        placeholders = [op for op in ops if op.type in ("Placeholder", "PlaceholderWithDefault")]
+        sinks = [
+            op for op in ops
+            if op.outputs and not any(t.consumers() for t in op.outputs)
+            and op.type not in ("NoOp", "Const")
+        ]
+        out.append(f"inputs (placeholders): {len(placeholders)}")
+        out += [f"  {t.name}: {visualize._tensor_text(t)}"
+                for op in placeholders for t in op.outputs]
+        out.append(f"outputs (unconsumed tensors): {len(sinks)}")
+        out += [f"  {t.name}: {visualize._tensor_text(t)}" for op in sinks for t in op.outputs]
+    functions = model.graph_def.library.function
+    counts = collections.Counter(op.type for op in ops)
+    out.append(f"ops: {len(ops)} in the graph")
+    if functions:
+        fn_counts = collections.Counter(n.op for f in functions for n in f.node_def)
+        out[-1] += (
+            f", {sum(fn_counts.values())} in {len(functions)} library function(s)"
+        )
+        counts.update(fn_counts)
+    out.append("ops by type (graph and functions):")
+    out += _histogram_text(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    if functions:
+        out.append("functions:")
+        for f in functions:
+            out.append(f"  {f.signature.name}: {len(f.node_def)} ops")
+    problems = lint.validate(g)
+    out.append(f"validate: {'ok' if not problems else f'{len(problems)} problem(s)'}")
+    out += [f"  {p}" for p in problems]
+    out.append("")
+    out.append(visualize.summary(g, max_rows=args.max_rows))
+    print("\n".join(out))
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# draw
+# --------------------------------------------------------------------------------------------
+
+
+def _cmd_draw(args: argparse.Namespace) -> int:
+    from graph_editor import select, visualize
+    from graph_editor.errors import GraphEditValueError, GraphvizNotFoundError
+    from graph_editor.subgraph import SubGraphView
+
+    out = Path(args.output)
+    if not out.parent.is_dir():
+        raise CommandError(f"output directory does not exist: '{out.parent}'", 2)
+    fmt = out.suffix.lstrip(".").lower()
+    if fmt not in ("svg", "png", "pdf", "dot", "gv"):
+        raise CommandError(f"'{out}': the output must end in .svg, .png, .pdf or .dot", 2)
+    if args.max_ops is not None and args.max_ops <= 0:
+        raise CommandError(f"--max-ops must be positive, got {args.max_ops}", 2)
+    model = _load(args.path)
+    obj: Any = model.graph
+    if args.scope:
+        scope_ops = select.get_name_scope_ops(model.graph, args.scope)
+        if not scope_ops:
+            raise CommandError(f"no op under scope '{args.scope}' in '{model.path}'", 2)
+        obj = SubGraphView(scope_ops)
+    try:
+        visualize.render(
+            obj,
+            out,
+            max_ops=args.max_ops,
+            collapse_depth=args.collapse_depth,
+            title=f"{model.path.name}{' / ' + args.scope if args.scope else ''}",
+        )
+    except GraphvizNotFoundError as e:
+        raise CommandError(f"{e} (or write a .dot file: -o OUT.dot)", 1) from e
+    except GraphEditValueError as e:
+        text = str(e).removeprefix("to_dot: ")
+        if "max_ops" in text:
+            text = (
+                text.split(", more than")[0] + f", more than --max-ops {args.max_ops}: draw "
+                "one scope (--scope SCOPE), collapse scopes (--collapse-depth 1) or raise "
+                "--max-ops"
+            )
+        raise CommandError(text, 1) from e
+    n = len(obj.ops) if isinstance(obj, SubGraphView) else len(model.graph.get_operations())
+    print(f"wrote {out} ({n} ops)")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# main
+# --------------------------------------------------------------------------------------------
+
+
+def _parser() -> _Parser:
+    from graph_editor._version import __version__
+
+    parser = _Parser(
+        prog=PROG,
+        description="Network surgery for TensorFlow graphs: inspect, draw, and a demo of the "
+        "classic surgeries.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser(
+        "demo",
+        help="build a small model, perform the classic surgeries, check them, draw them",
+        description="Build a small MLP, insert noise at a hidden layer, cut it in two, clone "
+        "a block with independent variables, replace an op type; check each numerically and "
+        "write before/after pictures (SVG, or .dot without Graphviz).",
+    )
+    p.add_argument("-o", "--output", default="graph-editor-demo",
+                   help="directory for the pictures (default: ./graph-editor-demo)")
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser(
+        "inspect",
+        help="signatures, inputs/outputs, op-type histogram and summary of a model",
+        description="Print what a SavedModel directory or a GraphDef (.pb / .pbtxt) holds.",
+    )
+    p.add_argument("path", help="SavedModel directory, or GraphDef .pb / .pbtxt file")
+    p.add_argument("--max-rows", type=int, default=50,
+                   help="rows of the op table (default: 50)")
+    p.set_defaults(func=_cmd_inspect)
+
+    p = sub.add_parser(
+        "draw",
+        help="draw a model (or one name scope of it) to SVG / PNG / PDF / DOT",
+        description="Draw a SavedModel's top-level graph or a GraphDef, with name scopes as "
+        "clusters. SVG/PNG/PDF need Graphviz; .dot does not.",
+    )
+    p.add_argument("path", help="SavedModel directory, or GraphDef .pb / .pbtxt file")
+    p.add_argument("-o", "--output", required=True, help="output file (.svg, .png, .pdf, .dot)")
+    p.add_argument("--scope", help="draw only the ops under this name scope (plus neighbours)")
+    p.add_argument("--max-ops", type=int, default=500,
+                   help="refuse to draw more nodes than this (default: 500)")
+    p.add_argument("--collapse-depth", type=int, default=None,
+                   help="draw name scopes deeper than this as single nodes")
+    p.set_defaults(func=_cmd_draw)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``graph-editor`` command; return its exit status.
+
+    Args:
+        argv: the arguments (default: ``sys.argv[1:]``).
+
+    Returns:
+        0 on success, 1 on failure, 2 on a usage error.
+
+    Example:
+        >>> from graph_editor.cli import main
+        >>> main(["inspect", "model.pb"])
+        0
+    """
+    _quiet_tf()
+    parser = _parser()
+    try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        if not getattr(args, "command", None):
+            parser.print_help()
+            return 2
+        return int(args.func(args))
+    except CommandError as e:
+        sub = f" {args.command}" if "args" in locals() and getattr(args, "command", None) else ""
+        print(f"{PROG}{sub}: error: {e}", file=sys.stderr)
+        return e.code
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from graph_editor._demo import run_demo
+
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise CommandError(f"'{out}' exists and is not a directory", 2)
+    return run_demo(out)
