@@ -7,7 +7,8 @@ result can be compared with a NumPy computation. The surgeries:
 1. noise insertion: add Gaussian noise to the first hidden layer (``ge.reroute_ts``);
 2. cut: split the model in two at a tensor found by ``ge.find_cut_points``, as two
    GraphDefs (head pruned to the cut tensor, tail with the cut tensor made a placeholder);
-3. clone: copy the second layer with independent variables (``ge.copy``);
+3. clone: copy the second layer with independent variables
+   (``ge.copy_with_input_replacements``, i.e. ``ge.copy`` wired to the same input);
 4. op replacement: Relu -> Relu6 through a GraphDef NodeDef edit and a re-import.
 
 Each step prints PASS / FAIL / SKIP with its numeric check, and before/after pictures are
@@ -277,12 +278,12 @@ def _clone(pics: _Pictures, x: np.ndarray) -> str:
 
     import graph_editor as ge
 
-    copy = _need("copy")
+    copy = _need("copy_with_input_replacements")
     m = _Model()
     block = ge.sgv_scope("mlp/layer2", graph=m.graph)
     h2_pos = block.output_index(m.h2)
-    result = copy(block, dst_graph=m.graph, dst_scope="clone")
-    clone, info = result if isinstance(result, tuple) else (result, None)
+    # Like ge.copy, but the copy reads the original's input h1 instead of a placeholder.
+    clone, _ = copy(block, {m.h1: m.h1}, dst_graph=m.graph, dst_scope="clone")
     h2_clone = clone.outputs[h2_pos]
     _check(h2_clone is not m.h2, "the copy returned the original tensor")
     by_name = {op.name: op for op in clone.ops}
