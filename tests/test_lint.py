@@ -1,0 +1,337 @@
+"""Tests for graph_editor.lint: validate and find_cut_points."""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import graph_editor as ge
+from graph_editor import _tf
+
+
+def _kinds(problems):
+    return sorted(p.kind for p in problems)
+
+
+# --------------------------------------------------------------------------------------------
+# validate: clean graphs
+# --------------------------------------------------------------------------------------------
+
+
+def test_validate_clean_graphs_have_no_problems(diamond):
+    g, _ = diamond
+    assert ge.validate(g) == []
+    g2 = tf.Graph()
+    with g2.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, 3], name="x")
+        p = tf.compat.v1.placeholder(tf.bool, [], name="p")
+        r = tf.cond(p, lambda: x * 2.0, lambda: x - 1.0, name="cond")
+        w = tf.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, v * 2.0), [0, r])
+        v = tf.Variable(tf.ones([3]), name="v")
+        with tf.control_dependencies([w[1].op]):
+            tf.identity(v.read_value() + x, name="y")
+    types = {op.type for op in g2.get_operations()}
+    assert types >= {"StatelessIf", "StatelessWhile", "VarHandleOp"}
+    assert ge.validate(g2) == []
+    assert ge.validate(g2, raise_on_error=True) == []
+
+
+# --------------------------------------------------------------------------------------------
+# validate: planted problems
+# --------------------------------------------------------------------------------------------
+
+
+def test_validate_finds_a_dtype_mismatch(diamond):
+    g, t = diamond
+    with g.as_default():
+        i = tf.compat.v1.placeholder(tf.int32, [2], name="i")
+    _tf.update_input(t.d.op, 1, i)  # d = c * i: TF accepts it
+    problems = ge.validate(g)
+    assert _kinds(problems) == ["dtype-mismatch"]
+    (p,) = problems
+    assert p.ops == ("d", "i") and p.severity == "error"
+    assert "Input 1 of op 'd' (Mul) reads 'i:0' of dtype int32" in p.message
+    assert "expects float32" in p.message and "tf.cast" in p.hint
+    assert "Hint:" in str(p)
+
+
+def test_validate_finds_cycles(diamond):
+    g, t = diamond
+    _tf.update_input(t.c.op, 0, t.e)  # c = e + b, e = tanh(c * b): c -> d -> e -> c
+    problems = ge.validate(g)
+    assert _kinds(problems) == ["cycle"]
+    (p,) = problems
+    assert set(p.ops) == {"c", "d", "e"}
+    assert "c -> d -> e -> c" in p.message or "d -> e -> c -> d" in p.message \
+        or "e -> c -> d -> e" in p.message
+    g2 = tf.Graph()
+    with g2.as_default():
+        a = tf.compat.v1.placeholder(tf.float32, [2], name="a")
+        s = tf.add(a, a, name="s")
+    _tf.update_input(s.op, 1, s)  # a self loop
+    (p2,) = ge.validate(g2)
+    assert p2.kind == "cycle" and p2.ops == ("s",) and "s -> s" in p2.message
+
+
+def test_validate_finds_control_edge_cycles(diamond):
+    g, t = diamond
+    t.c.op._add_control_inputs([t.e.op])  # noqa: SLF001 - plant the problem
+    (p,) = ge.validate(g)
+    assert p.kind == "cycle" and set(p.ops) == {"c", "d", "e"}
+
+
+def test_validate_finds_missing_functions():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [2], name="x")
+        p = tf.compat.v1.placeholder(tf.bool, [], name="p")
+        tf.cond(p, lambda: x * 2.0, lambda: x - 1.0, name="cond")
+    gd = g.as_graph_def()
+    names = sorted(f.signature.name for f in gd.library.function)
+    assert len(names) == 2
+    del gd.library.function[:]
+    broken = tf.Graph()
+    with broken.as_default():
+        tf.graph_util.import_graph_def(gd, name="")  # TF imports it without complaint
+    problems = ge.validate(broken)
+    assert _kinds(problems) == ["missing-function", "missing-function"]
+    assert sorted(p.message.split("function '")[1].split("'")[0] for p in problems) == names
+    assert all(p.ops == ("cond",) and "StatelessIf" in p.message for p in problems)
+    with pytest.raises(ge.GraphValidationError) as info:
+        ge.validate(broken, raise_on_error=True)
+    assert len(info.value.problems) == 2 and isinstance(info.value, ValueError)
+    assert "2 problem(s)" in str(info.value)
+
+
+def test_validate_finds_ops_of_other_graphs(diamond):
+    g, t = diamond
+    g2 = tf.Graph()
+    with g2.as_default():
+        z = tf.constant(1.0, name="z")
+    problems = ge.validate([t.c.op, z.op])
+    assert _kinds(problems) == ["foreign-graph"]
+    assert problems[0].ops == ("z",) and "2 different graphs" in problems[0].message
+
+
+def test_validate_warns_about_orphan_placeholders(diamond):
+    g, t = diamond
+    ph = ge.make_placeholder_from_tensor(t.c)  # what detach leaves behind
+    _tf.update_input(t.d.op, 0, ph)
+    problems = ge.validate(g)
+    assert _kinds(problems) == ["orphan-placeholder"]
+    (p,) = problems
+    assert p.severity == "warning" and p.ops == (ph.op.name, "d")
+    assert ge.validate(g, raise_on_error=True) == problems  # warnings never raise
+
+
+def test_validate_only_checks_the_given_ops(diamond):
+    g, t = diamond
+    with g.as_default():
+        i = tf.compat.v1.placeholder(tf.int32, [2], name="i")
+    _tf.update_input(t.d.op, 1, i)
+    assert ge.validate(ge.sgv(t.c.op, t.e.op)) == []
+    assert _kinds(ge.validate(ge.sgv(t.d.op))) == ["dtype-mismatch"]
+    assert _kinds(ge.validate(t.d.op)) == ["dtype-mismatch"]
+    with pytest.raises(ge.GraphEditTypeError):
+        ge.validate("d")
+
+
+def test_validate_errors_come_before_warnings(diamond):
+    g, t = diamond
+    ph = ge.make_placeholder_from_tensor(t.c)
+    _tf.update_input(t.d.op, 0, ph)
+    with g.as_default():
+        i = tf.compat.v1.placeholder(tf.int32, [2], name="i")
+    _tf.update_input(t.f.op, 0, i)
+    problems = ge.validate(g)
+    assert [p.severity for p in problems] == ["error", "warning"]
+    with pytest.raises(ge.GraphValidationError, match="1 problem"):
+        ge.validate(g, raise_on_error=True)
+
+
+# --------------------------------------------------------------------------------------------
+# find_cut_points
+# --------------------------------------------------------------------------------------------
+
+
+def _names(ts):
+    return [t.name for t in ts]
+
+
+def test_cut_points_on_a_chain():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [3], name="x")
+        a = tf.tanh(x, name="a")
+        b = tf.negative(a, name="b")
+        c = tf.exp(b, name="c")
+        y = tf.identity(c, name="y")
+    assert _names(ge.find_cut_points(g, [x], [y])) == ["a:0", "b:0", "c:0"]
+    assert _names(ge.find_cut_points(g, "x", "y:0")) == ["a:0", "b:0", "c:0"]
+    assert _names(ge.find_cut_points(g, [a], [c])) == ["b:0"]
+    assert ge.find_cut_points(g, [x], [a]) == []
+    assert all(isinstance(t, tf.Tensor) for t in ge.find_cut_points(g, [x], [y]))
+
+
+def test_cut_points_on_the_diamond(diamond):
+    g, t = diamond
+    # b feeds c and d: only d lies on every path from {a, b} to e
+    assert _names(ge.find_cut_points(g, [t.a, t.b], [t.e])) == ["d:0"]
+    # from a alone every path goes a -> c -> d -> e
+    assert _names(ge.find_cut_points(g, [t.a], [t.e])) == ["c:0", "d:0"]
+    # two outputs: c is the only shared tensor
+    assert _names(ge.find_cut_points(g, [t.a], [t.e, t.f])) == ["c:0"]
+
+
+def test_cut_points_with_a_skip_connection():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, 4], name="x")
+        h = tf.nn.relu(x, name="h")
+        b1 = tf.multiply(h, 2.0, name="b1")
+        b2 = tf.tanh(b1, name="b2")
+        s = tf.add(b2, h, name="s")  # skip: h -> s bypasses b1, b2
+        y = tf.multiply(s, 3.0, name="y")
+    assert _names(ge.find_cut_points(g, [x], [y])) == ["h:0", "s:0"]
+    assert _names(ge.find_cut_points(g, [x], [b2])) == ["h:0", "b1:0"]
+
+
+def test_cut_points_are_tensors_not_multi_output_ops():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [4], name="x")
+        t = tf.tanh(x, name="t")
+        p0, p1 = tf.split(t, 2, name="split")
+        y = tf.add(p0, p1, name="y")
+    # the Split op dominates y, but neither of its outputs does
+    assert _names(ge.find_cut_points(g, [x], [y])) == ["t:0"]
+
+
+def test_cut_points_ignore_side_inputs_and_control_edges():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [2], name="x")
+        w = tf.constant([1.0, 2.0], name="w")
+        a = tf.multiply(x, w, name="a")
+        k = tf.tanh(w, name="k")  # not reachable from x
+        with tf.control_dependencies([x.op]):
+            b = tf.add(a, k, name="b")
+        y = tf.identity(b, name="y")
+    assert _names(ge.find_cut_points(g, [x], [y])) == ["a:0", "b:0"]
+
+
+def test_cut_points_errors(diamond):
+    g, t = diamond
+    with pytest.raises(ge.GraphEditValueError, match="do not depend"):
+        ge.find_cut_points(g, [t.e], [t.a])
+    with pytest.raises(ge.GraphEditKeyError, match="nope:0"):
+        ge.find_cut_points(g, ["nope"], [t.e])
+    with pytest.raises(ge.GraphEditValueError, match="inputs"):
+        ge.find_cut_points(g, None, [t.e])
+    with pytest.raises(ge.GraphEditTypeError, match=r"t\.op|outputs"):
+        ge.find_cut_points(g, [t.a], [t.e.op])
+    g2 = tf.Graph()
+    with g2.as_default():
+        z = tf.compat.v1.placeholder(tf.float32, [2], name="z")
+    with pytest.raises(ge.GraphEditValueError, match="not in the given graph"):
+        ge.find_cut_points(g, [z], [t.e])
+    with pytest.raises(ge.GraphEditTypeError):
+        ge.find_cut_points(t.a, [t.a], [t.e])
+
+
+def test_cut_points_of_functions():
+    @tf.function
+    def fn(x):
+        h = tf.nn.relu(x, name="h")
+        return tf.tanh(h, name="t") * 2.0
+
+    spec = [tf.TensorSpec([3], tf.float32)]
+    names = ge.find_cut_points(fn, signature=spec)
+    assert names[:2] == ["h:0", "t:0"] and all(isinstance(n, str) for n in names)
+    cf = fn.get_concrete_function(*spec)
+    assert ge.find_cut_points(cf) == names
+    assert ge.find_cut_points(cf, ["h:0"], ["t:0"]) == []
+    with pytest.raises(ge.GraphEditValueError, match="signature"):
+        ge.find_cut_points(fn)
+
+
+def _brute_force_cut_points(graph, inputs, outputs):
+    """Tensors t such that no path from inputs to outputs avoids t (BFS per tensor)."""
+    out_ids = {id(t) for t in outputs}
+    excluded = {t.name for t in inputs} | {t.name for t in outputs}
+
+    def reachable(avoid):
+        queue = deque(t for t in inputs if t.name != avoid)
+        seen = {t.name for t in queue}
+        while queue:
+            t = queue.popleft()
+            if id(t) in out_ids:
+                return True
+            for op in t.consumers():
+                for o in op.outputs:
+                    if o.name not in seen and o.name != avoid:
+                        seen.add(o.name)
+                        queue.append(o)
+        return False
+
+    return {
+        t.name
+        for op in graph.get_operations()
+        for t in op.outputs
+        if t.name not in excluded and not reachable(t.name)
+    }
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_cut_points_match_brute_force_on_random_dags(seed):
+    rng = random.Random(seed)
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [2], name="x")
+        ts = [x]
+        for i in range(25):
+            if rng.random() < 0.5 or len(ts) < 2:
+                ts.append(tf.tanh(ts[-1 - rng.randrange(min(2, len(ts)))], name=f"u{i}"))
+            else:
+                a, b = rng.sample(ts[-4:], 2) if len(ts) >= 4 else ts[-2:]
+                ts.append(tf.add(a, b, name=f"b{i}"))
+        y = ts[-1]
+    got = ge.find_cut_points(g, [x], [y])
+    assert {t.name for t in got} == _brute_force_cut_points(g, [x], [y])
+    # topological order: each cut point is upstream of the next
+    order = {op.name: i for i, op in enumerate(g.get_operations())}
+    assert [order[t.op.name] for t in got] == sorted(order[t.op.name] for t in got)
+
+
+def test_a_cut_point_really_cuts_the_model():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, 4], name="x")
+        h = tf.nn.relu(x * 2.0, name="h")
+        y = tf.reduce_sum(tf.tanh(h) + h, axis=1, name="y")
+    (cut, *_) = ge.find_cut_points(g, [x], [y])
+    xv = np.arange(8, dtype=np.float32).reshape(2, 4) - 3
+    with tf.compat.v1.Session(graph=g) as sess:
+        mid, ref = sess.run([cut, y], {x: xv})
+        tail = sess.run(y, {cut: mid})  # feeding the cut tensor alone is enough
+    np.testing.assert_allclose(tail, ref)
+
+
+def test_validate_accepts_v1_while_loops():
+    tf.compat.v1.disable_control_flow_v2()
+    try:
+        g = tf.Graph()
+        with g.as_default():
+            x = tf.compat.v1.placeholder(tf.float32, [2], name="x")
+            _, out = tf.compat.v1.while_loop(
+                lambda i, v: i < 3, lambda i, v: (i + 1, v * 2.0), [0, x])
+    finally:
+        tf.compat.v1.enable_control_flow_v2()
+    assert "NextIteration" in {op.type for op in g.get_operations()}
+    assert ge.validate(g) == []  # the loop's back edge is not a cycle problem
+    with tf.compat.v1.Session(graph=g) as sess:
+        np.testing.assert_allclose(sess.run(out, {x: [1.0, 2.0]}), [8.0, 16.0])
