@@ -28,16 +28,17 @@ PROG = "graph-editor"
 class CommandError(Exception):
     """A command failed; ``code`` is the exit status (2: usage error, 1: failure)."""
 
-    def __init__(self, message: str, code: int = 1) -> None:
+    def __init__(self, message: str, code: int = 1, prog: str | None = None) -> None:
         super().__init__(message)
         self.code = code
+        self.prog = prog
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse, with usage errors reported as one line and exit status 2."""
 
     def error(self, message: str) -> Any:  # type: ignore[override]
-        raise CommandError(f"{message} (see `{self.prog} --help`)", 2)
+        raise CommandError(f"{message} (see `{self.prog} --help`)", 2, prog=self.prog)
 
 
 def _quiet_tf() -> None:
@@ -347,8 +348,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         return int(args.func(args))
     except CommandError as e:
-        sub = f" {args.command}" if "args" in locals() and getattr(args, "command", None) else ""
-        print(f"{PROG}{sub}: error: {e}", file=sys.stderr)
+        prog = e.prog
+        if prog is None:
+            command = getattr(locals().get("args"), "command", None)
+            prog = f"{PROG} {command}" if command else PROG
+        print(f"{prog}: error: {e}", file=sys.stderr)
         return e.code
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

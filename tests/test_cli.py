@@ -1,0 +1,291 @@
+"""Tests for the graph-editor command (graph_editor.cli), in-process and as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import tensorflow as tf
+from google.protobuf import text_format
+
+import graph_editor as ge
+from graph_editor.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+HAS_DOT = shutil.which("dot") is not None
+
+
+def _graph():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, 4], name="x")
+        with tf.name_scope("block"):
+            w = tf.constant([[1.0]] * 4, name="w")
+            h = tf.nn.relu(tf.matmul(x, w, name="mm"), name="h")
+        tf.identity(h, name="y")
+    return g
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    root = tmp_path_factory.mktemp("models")
+    gd = _graph().as_graph_def()
+    (root / "model.pb").write_bytes(gd.SerializeToString())
+    (root / "model.pbtxt").write_text(text_format.MessageToString(gd))
+    (root / "corrupt.pb").write_bytes(b"\xff\xfe not a protobuf \x00\x01")
+
+    class Scale(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = tf.Variable([2.0, 3.0], name="w")
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32, name="x")])
+        def __call__(self, x):
+            return {"scaled": tf.nn.relu(x * self.w)}
+
+    module = Scale()
+    tf.saved_model.save(
+        module, str(root / "saved"), signatures={"serving_default": module.__call__}
+    )
+    (root / "empty_dir").mkdir()
+    return root
+
+
+def _run(capsys, argv):
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _one_error_line(err: str, command: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    prefix = f"graph-editor {command}: error: " if command else "graph-editor: error: "
+    assert lines[0].startswith(prefix)
+    return lines[0]
+
+
+# --------------------------------------------------------------------------------------------
+# inspect
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["model.pb", "model.pbtxt"])
+def test_inspect_graph_def(models, capsys, name):
+    code, out, err = _run(capsys, ["inspect", str(models / name)])
+    assert code == 0, err
+    assert out.startswith(f"GraphDef: {models / name}")
+    assert "inputs (placeholders): 1\n  x:0: float32[?,4]" in out
+    assert "outputs (unconsumed tensors): 1\n  y:0: float32[?,1]" in out
+    n_ops = len(_graph().get_operations())
+    assert f"ops: {n_ops} in the graph" in out
+    assert "Placeholder 1" in out and "MatMul 1" in out
+    assert "validate: ok" in out
+    assert "block/mm  " in out and f"Graph: {n_ops} ops" in out  # the summary table
+    assert err == ""
+
+
+def test_inspect_saved_model(models, capsys):
+    code, out, err = _run(capsys, ["inspect", str(models / "saved"), "--max-rows", "3"])
+    assert code == 0, err
+    assert out.startswith(f"SavedModel: {models / 'saved'}")
+    assert "tags: serve" in out
+    assert "  serving_default\n    in   x: float32[?,2] (serving_default_x:0)" in out
+    assert "    out  scaled: float32[?,2]" in out
+    assert "library function(s)" in out and "functions:" in out
+    # op types of the function bodies are counted (Relu and Mul live in a function)
+    hist = out.split("ops by type (graph and functions):")[1].split("functions:")[0]
+    assert "Relu 1" in hist and "Mul 1" in hist
+    assert "more ops (max_rows=3)." in out
+    # saved_model.pb given directly means its directory
+    code2, out2, _ = _run(capsys, ["inspect", str(models / "saved" / "saved_model.pb")])
+    assert code2 == 0 and "serving_default" in out2
+
+
+def test_inspect_bad_inputs(models, capsys):
+    code, out, err = _run(capsys, ["inspect", str(models / "missing.pb")])
+    assert code == 2 and out == ""
+    assert "missing.pb" in _one_error_line(err, "inspect")
+    code, out, err = _run(capsys, ["inspect", str(models / "corrupt.pb")])
+    assert code == 1 and "corrupt.pb" in _one_error_line(err, "inspect")
+    code, out, err = _run(capsys, ["inspect", str(models / "empty_dir")])
+    assert code == 2 and "not a SavedModel" in _one_error_line(err, "inspect")
+    (models / "notes.txt").write_text("hello")
+    code, out, err = _run(capsys, ["inspect", str(models / "notes.txt")])
+    assert code == 1 and "notes.txt" in _one_error_line(err, "inspect")
+
+
+# --------------------------------------------------------------------------------------------
+# draw
+# --------------------------------------------------------------------------------------------
+
+
+def test_draw_dot_and_scope(models, tmp_path, capsys):
+    out_file = tmp_path / "g.dot"
+    code, out, err = _run(capsys, ["draw", str(models / "model.pb"), "-o", str(out_file)])
+    assert code == 0, err
+    assert out.strip() == f"wrote {out_file} ({len(_graph().get_operations())} ops)"
+    text = out_file.read_text()
+    assert text.startswith('digraph "G" {') and 'subgraph "cluster_block/"' in text
+    assert 'label="model.pb"' in text
+    scoped = tmp_path / "s.dot"
+    code, out, err = _run(
+        capsys, ["draw", str(models / "model.pb"), "-o", str(scoped), "--scope", "block"]
+    )
+    assert code == 0 and "(3 ops)" in out
+    stext = scoped.read_text()
+    assert stext.count("#fde68a") == 3  # the scope's 3 ops highlighted
+    assert 'label="model.pb / block"' in stext
+    collapsed = tmp_path / "c.dot"
+    code, _, _ = _run(
+        capsys, ["draw", str(models / "model.pb"), "-o", str(collapsed), "--collapse-depth", "0"]
+    )
+    assert code == 0 and '"block/" [label="block/\\n(3 ops)"' in collapsed.read_text()
+
+
+def test_draw_bad_inputs_write_nothing(models, tmp_path, capsys):
+    pb = str(models / "model.pb")
+    out_file = tmp_path / "g.dot"
+    code, _, err = _run(capsys, ["draw", pb, "-o", str(out_file), "--scope", "nope"])
+    assert code == 2 and "'nope'" in _one_error_line(err, "draw")
+    code, _, err = _run(capsys, ["draw", pb, "-o", str(out_file), "--max-ops", "2"])
+    line = _one_error_line(err, "draw")
+    assert code == 1 and "--max-ops 2" in line and "--scope" in line
+    code, _, err = _run(capsys, ["draw", pb, "-o", str(tmp_path / "no" / "g.svg")])
+    assert code == 2 and "does not exist" in _one_error_line(err, "draw")
+    code, _, err = _run(capsys, ["draw", pb, "-o", str(tmp_path / "g.txt")])
+    assert code == 2 and ".svg" in _one_error_line(err, "draw")
+    code, _, err = _run(capsys, ["draw", str(tmp_path / "nothing.pb"), "-o", str(out_file)])
+    assert code == 2 and "nothing.pb" in _one_error_line(err, "draw")
+    code, _, err = _run(capsys, ["draw", pb])  # -o missing: argparse usage error
+    assert code == 2 and "-o" in _one_error_line(err, "draw")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_draw_svg_without_graphviz(models, tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "graphviz", None)
+    monkeypatch.setattr(shutil, "which", lambda *a, **k: None)
+    out_file = tmp_path / "g.svg"
+    code, _, err = _run(capsys, ["draw", str(models / "model.pb"), "-o", str(out_file)])
+    line = _one_error_line(err, "draw")
+    assert code == 1
+    assert "pip install tf-graph-editor[viz]" in line and "apt-get install graphviz" in line
+    assert not out_file.exists()
+
+
+@pytest.mark.skipif(not HAS_DOT, reason="Graphviz's dot program is not installed")
+def test_draw_svg(models, tmp_path, capsys):
+    out_file = tmp_path / "g.svg"
+    code, _, err = _run(capsys, ["draw", str(models / "saved"), "-o", str(out_file)])
+    assert code == 0, err
+    assert "<svg" in out_file.read_text()
+
+
+# --------------------------------------------------------------------------------------------
+# usage
+# --------------------------------------------------------------------------------------------
+
+
+def test_usage_errors(capsys):
+    code, out, err = _run(capsys, [])
+    assert code == 2 and "demo" in out and "inspect" in out and "draw" in out
+    code, _, err = _run(capsys, ["frobnicate"])
+    assert code == 2 and "frobnicate" in _one_error_line(err, "")
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0 and ge.__version__ in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------------------------
+# demo
+# --------------------------------------------------------------------------------------------
+
+SURGERIES = ("noise insertion", "cut in two", "clone with independent variables",
+             "op replacement")
+
+
+def test_demo_runs_every_surgery_and_writes_pictures(tmp_path, capsys):
+    out_dir = tmp_path / "demo"
+    code, out, err = _run(capsys, ["demo", "-o", str(out_dir)])
+    assert code == 0, out + err
+    for i, title in enumerate(SURGERIES, 1):
+        assert f"[{i}/4] {title} ..." in out
+    results = [line.split()[0] for line in out.splitlines() if line.startswith("      ")]
+    assert len(results) == 4 and "FAIL" not in results
+    summary = out.strip().splitlines()[-1]
+    n_pass, n_skip = results.count("PASS"), results.count("SKIP")
+    assert summary.startswith(f"{n_pass} passed, 0 failed, {n_skip} skipped")
+    ext = "svg" if HAS_DOT else "dot"
+    files = sorted(p.name for p in out_dir.iterdir())
+    assert "0_model_before." + ext in files and "2_cut_head." + ext in files
+    assert all(name.endswith("." + ext) for name in files)
+    assert "validate: ok" in out and "max|tail(head(x)) - model(x)|" in out
+
+
+def test_demo_without_graphviz_writes_dot_and_says_so(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "graphviz", None)
+    monkeypatch.setattr(shutil, "which", lambda *a, **k: None)
+    out_dir = tmp_path / "demo"
+    code, out, _ = _run(capsys, ["demo", "-o", str(out_dir)])
+    assert code == 0
+    assert "Graphviz not found: writing .dot files instead of .svg" in out
+    assert "pip install tf-graph-editor[viz]" in out
+    files = sorted(p.name for p in out_dir.iterdir())
+    assert files and all(name.endswith(".dot") for name in files)
+
+
+def test_demo_skips_steps_whose_functions_are_missing(tmp_path, capsys, monkeypatch):
+    monkeypatch.delattr(ge, "reroute_ts", raising=False)
+    monkeypatch.delattr(ge, "copy_with_input_replacements", raising=False)
+    code, out, _ = _run(capsys, ["demo", "-o", str(tmp_path / "d")])
+    assert code == 0
+    assert "SKIP" in out and "skipped: ge.reroute_ts not available yet" in out
+    assert "skipped: ge.copy_with_input_replacements not available yet" in out
+    assert "2 passed, 0 failed, 2 skipped" in out
+
+
+def test_demo_reports_failures_with_exit_1(tmp_path, capsys, monkeypatch):
+    def broken_reroute(ts0, ts1, can_modify=None, cannot_modify=None):
+        return 0  # does nothing: the noise never reaches the output
+
+    monkeypatch.setattr(ge, "reroute_ts", broken_reroute)
+    code, out, _ = _run(capsys, ["demo", "-o", str(tmp_path / "d")])
+    assert code == 1
+    assert "FAIL" in out and "1 failed" in out
+
+
+def test_demo_default_directory_and_bad_output(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, _ = _run(capsys, ["demo"])
+    assert code == 0 and (tmp_path / "graph-editor-demo").is_dir()
+    (tmp_path / "afile").write_text("x")
+    code, _, err = _run(capsys, ["demo", "-o", "afile"])
+    assert code == 2 and "afile" in _one_error_line(err, "demo")
+
+
+# --------------------------------------------------------------------------------------------
+# python -m graph_editor
+# --------------------------------------------------------------------------------------------
+
+
+def test_python_dash_m(models):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
+    ok = subprocess.run(
+        [sys.executable, "-m", "graph_editor", "inspect", str(models / "model.pbtxt")],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("GraphDef:") and "block/h" in ok.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "graph_editor", "draw", str(models / "nope.pb"), "-o", "x.svg"],
+        capture_output=True, text=True, env=env, timeout=120, cwd=models,
+    )
+    assert bad.returncode == 2 and bad.stdout == ""
+    last = bad.stderr.strip().splitlines()[-1]
+    assert last.startswith("graph-editor draw: error: no such file or directory")
+    assert "nope.pb" in last
+    assert not (models / "x.svg").exists()
