@@ -176,6 +176,7 @@ class Plan:
         self.added: dict[int, dict] = {}  # id(tensor) -> {consumer op: None}
         self.added_ctrl: dict[Any, dict] = {}  # control input op -> {op: None}
         self.pending: list[PendingTensor] = []
+        self.orig: dict[tuple, Any] = {}  # (op, slot) -> the tensor it reads in the graph
         self.views: dict[int, Any] = {}  # id(SubGraphView) -> its virtual state (reroute.py)
         self._keep: dict[int, Any] = {}
         self._inputs_cache: dict[tf.Operation, list] = {}
@@ -234,7 +235,9 @@ class Plan:
         return list(res)
 
     def slots_reading(self, op: Any, t: Any) -> list[int]:
-        return [i for i, x in enumerate(self.inputs(op)) if x is t]
+        if op in self.slots or isinstance(t, PendingTensor):
+            return [i for i, x in enumerate(self.inputs(op)) if x is t]
+        return _tf.input_slots(op, t)
 
     def control_outputs(self, op: Any) -> list:
         res: dict = {}
@@ -248,8 +251,14 @@ class Plan:
         return list(res)
 
     # -- recording edits -------------------------------------------------------------------
-    def set_input(self, op: tf.Operation, i: int, t: Any) -> None:
-        self.slots.setdefault(op, {})[i] = t
+    def set_input(self, op: tf.Operation, i: int, t: Any, old: Any) -> None:
+        """Slot ``i`` of ``op`` reads ``t``; ``old`` is what it reads now (virtually)."""
+        over = self.slots.get(op)
+        if over is None:
+            over = self.slots[op] = {}
+        if (op, i) not in self.orig:
+            self.orig[(op, i)] = old  # not modified before: the virtual input is the actual
+        over[i] = t
         self._keep[id(t)] = t
         self.added.setdefault(id(t), {})[op] = None
 
@@ -262,11 +271,12 @@ class Plan:
     def _changes(self) -> tuple[list, list]:
         """(slot edits [(op, i, new, old)], control edits [(op, new_list, old_list)])."""
         slot_edits = []
+        orig = self.orig
         for op, over in self.slots.items():
-            actual = self._actual_inputs(op)
             for i, t in over.items():
-                if t is not actual[i]:
-                    slot_edits.append((op, i, t, actual[i]))
+                old = orig[(op, i)]
+                if t is not old:
+                    slot_edits.append((op, i, t, old))
         ctrl_edits = []
         for op, new in self.ctrl.items():
             old = list(op.control_inputs)
@@ -441,6 +451,8 @@ class _CycleCheck:
         if not bad:
             return
         bad = [(p, c) for p, c in bad if not _is_back_edge(p, c)]
+        # Lowest consumers first: moving p below the lowest one fixes p's other edges too.
+        bad.sort(key=lambda e: rank(e[1]))
         self.unprocessed = set(bad)
         for p, c in bad:
             self.unprocessed.discard((p, c))
@@ -456,18 +468,6 @@ class _CycleCheck:
         bwd_parent = {p: None}
         fq, bq = deque([c]), deque([p])
         while fq and bq:
-            x = fq.popleft()
-            rx = self.rank(x)
-            for s in self.succs(x):
-                rs = self.rank(s)
-                if rs <= rx:
-                    raise _Rebuild
-                if s in bwd_parent:
-                    fwd_parent.setdefault(s, x)
-                    self._fail(self._path(fwd_parent, bwd_parent, s), p, c)
-                if rs <= hi and s not in fwd_parent:
-                    fwd_parent[s] = x
-                    fq.append(s)
             y = bq.popleft()
             ry = self.rank(y)
             for q in self.preds(y):
@@ -480,6 +480,18 @@ class _CycleCheck:
                 if rq >= lo and q not in bwd_parent:
                     bwd_parent[q] = y
                     bq.append(q)
+            x = fq.popleft()
+            rx = self.rank(x)
+            for s in self.succs(x):
+                rs = self.rank(s)
+                if rs <= rx:
+                    raise _Rebuild
+                if s in bwd_parent:
+                    fwd_parent.setdefault(s, x)
+                    self._fail(self._path(fwd_parent, bwd_parent, s), p, c)
+                if rs <= hi and s not in fwd_parent:
+                    fwd_parent[s] = x
+                    fq.append(s)
         if not bq:  # backward side complete: move it just below c
             nodes = list(bwd_parent)
             inside = set(nodes)

@@ -45,6 +45,7 @@ __all__ = [
     "name_stack",
     # reroute / edit
     "update_edges",
+    "input_slots",
     "add_control_edges",
     "remove_all_control_inputs",
     "install_session_run_hook",
@@ -289,6 +290,27 @@ def update_edges(graph: tf.Graph, edits: list, done: list | None = None) -> None
             update(c_graph, t._as_tf_output(), op._tf_input(i))  # noqa: SLF001
             if done is not None:
                 done.append(k)
+
+
+def input_slots(op: tf.Operation, t: tf.Tensor) -> list[int]:
+    """Indices of ``op``'s inputs that read ``t``, where ``op`` is in ``t.consumers()``.
+
+    Same answer as ``[i for i, x in enumerate(op.inputs) if x is t]`` at about half the
+    cost: ``op.inputs`` wraps every input in a Python tensor (a name lookup each), this
+    compares the C ``TF_Output`` structs (operation pointer and index) instead.
+    """
+    from tensorflow.python.client import pywrap_tf_session
+
+    c_op = op._c_op  # noqa: SLF001
+    if pywrap_tf_session.TF_OperationNumInputs(c_op) == 1:
+        return [0]  # op consumes t (the caller's contract) through its only input
+    src = t.op._c_op  # noqa: SLF001
+    idx = t.value_index
+    return [
+        i
+        for i, x in enumerate(pywrap_tf_session.GetOperationInputs(op._c_op))  # noqa: SLF001
+        if x.index == idx and x.oper == src
+    ]
 
 
 def add_control_edges(op: tf.Operation, control_ops: list) -> None:

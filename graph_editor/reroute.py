@@ -222,11 +222,11 @@ def _reroute_pairs(
         to_t1 = [(c, plan.slots_reading(c, t0)) for c in c0]
         for c, slots in to_t0:
             for i in slots:
-                plan.set_input(c, i, t0)
+                plan.set_input(c, i, t0, t1)
                 count += 1
         for c, slots in to_t1:
             for i in slots:
-                plan.set_input(c, i, t1)
+                plan.set_input(c, i, t1, t0)
                 count += 1
     return count
 
