@@ -209,4 +209,10 @@ __all__ += [
     "reroute_a2b",
     "reroute_b2a",
 ]
+from graph_editor import functions
+from graph_editor.errors import CaptureError, CutError
+from graph_editor.functions import (crossing_tensors, function_from_graph, function_inputs,
+                                    graph_from_function, insert_at, split_function)
+__all__ += ["functions", "graph_from_function", "function_from_graph", "function_inputs",
+            "crossing_tensors", "split_function", "insert_at", "CutError", "CaptureError"]
 # --- module exports end ---

@@ -43,6 +43,17 @@ __all__ = [
     "variable_to_proto",
     "variable_from_proto",
     "name_stack",
+    # TF2 functions (functions, keras, saved_model)
+    "is_concrete_function",
+    "new_func_graph",
+    "func_graph_captures",
+    "func_graph_deferred_captures",
+    "func_graph_capture",
+    "mark_names_used",
+    "inline_function_calls",
+    "function_type_of",
+    "make_function_type",
+    "concrete_function_from_graph",
     # reroute / edit
     "update_edges",
     "input_slots",
@@ -367,3 +378,120 @@ def session_graph(session: Any) -> tf.Graph | None:
 def session_closed(session: Any) -> bool:
     """True once ``session.close()`` ran (``BaseSession._closed``)."""
     return bool(getattr(session, "_closed", True))
+
+
+
+# --------------------------------------------------------------------------------------------
+# TF2 functions (graph_editor.functions, keras, saved_model). Verified against TensorFlow 2.21.
+# --------------------------------------------------------------------------------------------
+
+from tensorflow.python.eager.polymorphic_function import (  # noqa: E402
+    concrete_function as _concrete_function,
+)
+from tensorflow.python.framework import func_graph as _func_graph  # noqa: E402
+
+
+def is_concrete_function(obj: Any) -> bool:
+    """True for a ``ConcreteFunction`` (a traced ``tf.function`` for one signature)."""
+    return isinstance(obj, _concrete_function.ConcreteFunction)
+
+
+def new_func_graph(name: str) -> tf.Graph:
+    """A bare ``FuncGraph`` (no inputs, outputs or captures) to import an edited copy into."""
+    return _func_graph.FuncGraph(name)
+
+
+def func_graph_captures(graph: tf.Graph) -> list[tuple[Any, tf.Tensor]]:
+    """``graph.captures``: ``(external value, internal tensor)`` pairs, in capture order.
+
+    By-value captures only. Deferred (by-reference) captures are listed by
+    :func:`func_graph_deferred_captures`; TF does not let them be re-bound by value.
+    """
+    return list(graph.captures) if is_function_graph(graph) else []
+
+
+def func_graph_deferred_captures(graph: tf.Graph) -> list[tf.Tensor]:
+    """Internal placeholders of deferred captures (``FuncGraph.capture_call_time_value``)."""
+    if not is_function_graph(graph):
+        return []
+    return list(graph.function_captures.by_ref_internal.values())
+
+
+def func_graph_capture(graph: tf.Graph, external: Any, name: str) -> tf.Tensor:
+    """``FuncGraph.capture(external, name)``: the internal tensor bound to ``external``.
+
+    TF creates a placeholder named ``name`` (uniquified if taken) that carries the resource
+    handle's shape/dtype data, records the pair in ``graph.captures`` and appends the
+    placeholder to ``graph.inputs``. Small non-resource eager values are captured as a
+    ``Const`` instead. Nothing checks that ``external`` outlives the function.
+    """
+    return graph.capture(external, name=name)
+
+
+def mark_names_used(graph: tf.Graph, names: Any) -> None:
+    """Mark op names as used in ``graph`` (``Graph._names_in_use``), as ``unique_name`` does.
+
+    Later ``graph.unique_name`` calls avoid them. TF keys the table by lower-cased name.
+    No check that the names are valid op names.
+    """
+    used = graph._names_in_use  # noqa: SLF001
+    for name in names:
+        used.setdefault(name.lower(), 1)
+
+
+def inline_function_calls(concrete_function: Any) -> Any:
+    """GraphDef of ``concrete_function.graph`` with nested calls inlined by grappler.
+
+    ``convert_to_constants._run_inline_graph_optimization`` with aggressive inlining and
+    control flow not lowered: ``(Stateful)PartitionedCall`` nodes become their bodies under
+    the call's name scope (``StatefulPartitionedCall/dense/BiasAdd``); capture placeholders,
+    the function's input/output nodes and their names are kept. ``If``/``While`` bodies stay
+    in the library.
+    """
+    from tensorflow.python.framework import convert_to_constants
+
+    return convert_to_constants._run_inline_graph_optimization(  # noqa: SLF001
+        concrete_function, lower_control_flow=False, aggressive_inlining=True
+    )
+
+
+def function_type_of(concrete_function: Any) -> Any:
+    """``concrete_function.function_type`` (``FunctionType``: parameters and captures)."""
+    return concrete_function.function_type
+
+
+def make_function_type(
+    graph: tf.Graph, input_signature: Any, parameters: list | None = None
+) -> Any:
+    """A ``FunctionType`` for a FuncGraph about to become a ConcreteFunction.
+
+    With ``parameters`` (taken from a source function's type) the callable keeps the
+    source's argument names and binding rules; otherwise ``input_signature`` (the legacy
+    ``((specs...), {})`` form) gives positional-only parameters. The return type comes from
+    ``graph.structured_outputs``, the capture types from ``graph.function_captures``.
+    Without an explicit type, TF would count the captures as required arguments.
+    """
+    from tensorflow.core.function import trace_type
+    from tensorflow.core.function.polymorphism import function_type
+
+    captures = graph.function_captures.capture_types
+    if parameters is None:
+        return function_type.from_structured_signature(
+            input_signature, graph.structured_outputs, captures
+        )
+    ret = trace_type.from_value(
+        graph.structured_outputs,
+        trace_type.InternalTracingContext(is_legacy_signature=True),
+    )
+    return function_type.FunctionType(parameters, captures, return_annotation=ret)
+
+
+def concrete_function_from_graph(graph: tf.Graph, function_type: Any) -> Any:
+    """``ConcreteFunction.from_func_graph(graph, function_type, attrs={})``.
+
+    Compiles ``graph`` (every op in it, stateful or not) into a new FunctionDef named
+    ``__inference_<name>_<uid>`` and registers it with the eager context. The graph becomes
+    the function's graph (TF later adds gradient outputs to it): pass a private copy.
+    Nothing checks that ``graph.inputs`` / ``graph.outputs`` match ``function_type``.
+    """
+    return _concrete_function.ConcreteFunction.from_func_graph(graph, function_type, {})

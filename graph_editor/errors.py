@@ -25,6 +25,8 @@ __all__ = [
     "GraphValidationError",
     "GraphFinalizedError",
     "LiveSessionWarning",
+    "CutError",
+    "CaptureError",
 ]
 
 
@@ -77,3 +79,20 @@ class GraphFinalizedError(GraphEditError, RuntimeError):
 
 class LiveSessionWarning(UserWarning):
     """An edited op was already run by an open ``tf.compat.v1.Session``, which ignores edits."""
+
+
+class CutError(GraphEditValueError):
+    """A cut of a function or model does not separate its inputs from its outputs.
+
+    Raised by ``ge.split_function``, ``ge.crossing_tensors``, ``ge.function_from_graph`` and
+    ``ge.split_keras_model`` when the outputs do not depend on the cut tensors, a cut tensor
+    does not depend on the inputs, or an output still needs an input that is not fed.
+    """
+
+
+class CaptureError(GraphEditValueError):
+    """A function captures a value that cannot be re-bound in an edited copy.
+
+    Deferred (by-reference) captures and captures of symbolic tensors of another graph
+    have no concrete value to bind; variables and other eager resources re-bind fine.
+    """

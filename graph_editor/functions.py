@@ -1,0 +1,678 @@
+"""Editing the graphs of TF2 functions, keeping their variables live.
+
+A ``tf.function`` is compiled when traced: editing ``concrete_function.graph`` in place
+changes nothing. The bridge is a copy:
+
+1. :func:`graph_from_function` copies the traced graph (nested calls inlined) into a fresh,
+   editable ``FuncGraph`` whose captured variables stay bound to the same variables;
+2. edit it with any ``ge`` verb;
+3. :func:`function_from_graph` compiles the kept part (everything the chosen outputs need)
+   into a new ``ConcreteFunction`` that takes numpy or tensors, returns the source's output
+   structure, supports gradients, and reads the source's variables.
+
+On top of these: :func:`crossing_tensors` / :func:`split_function` cut a function in two
+(``tail(*head(x))`` equals ``fn(x)``), and :func:`insert_at` puts an op after a tensor.
+
+Example::
+
+    graph = ge.graph_from_function(model_fn, tf.TensorSpec([None, 4], tf.float32))
+    head, tail = ge.split_function(model_fn, "dense_1/BiasAdd:0",
+                                   tf.TensorSpec([None, 4], tf.float32))
+    y = tail(*head(x))
+
+Copies go through the GraphDef and the C importer (about 20-30 µs per op) rather than
+``WrappedFunction.prune`` (3-5x slower).
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import tensorflow as tf
+from tensorflow.core.framework import graph_pb2
+
+from graph_editor import _tf, select, util
+from graph_editor._names import resolve_tensor, resolve_tensors
+from graph_editor.errors import (
+    CaptureError,
+    CutError,
+    GraphEditTypeError,
+    GraphEditValueError,
+)
+
+__all__ = [
+    "graph_from_function",
+    "function_from_graph",
+    "crossing_tensors",
+    "split_function",
+    "insert_at",
+    "resolve_tensor",
+    "resolve_tensors",
+    "function_inputs",
+]
+
+_CALL_OPS = frozenset({"PartitionedCall", "StatefulPartitionedCall"})
+
+
+class _Source:
+    """What an editable graph remembers of the function it was copied from."""
+
+    __slots__ = ("parameters", "input_signature", "variables", "name")
+
+    def __init__(self, parameters: list | None, input_signature: Any, variables: list, name: str):
+        self.parameters = parameters
+        self.input_signature = input_signature
+        self.variables = variables  # strong references: the Variables outlive the source fn
+        self.name = name
+
+
+#: editable FuncGraph -> _Source
+_SOURCES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: returned ConcreteFunction -> the Variables it reads (kept alive with it)
+_KEEP_ALIVE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+# --------------------------------------------------------------------------------------------
+# Getting a ConcreteFunction and its graph
+# --------------------------------------------------------------------------------------------
+
+
+def _concrete(fn: Any, args: Sequence[Any], caller: str) -> Any:
+    """A ConcreteFunction for ``fn`` (traced with ``args`` if needed)."""
+    if _tf.is_concrete_function(fn):
+        return fn
+    if isinstance(fn, tf.Graph):
+        raise GraphEditTypeError(
+            f"{caller} expects a function, got the graph '{fn.name}'. Pass the tf.function "
+            "or ConcreteFunction itself (or use ge.function_from_graph on an edited graph)."
+        )
+    if not hasattr(fn, "get_concrete_function"):
+        if not callable(fn):
+            raise GraphEditTypeError(
+                f"{caller} expects a tf.function, a ConcreteFunction or a callable, got "
+                f"{util._describe(fn)}."
+            )
+        fn = tf.function(fn)
+    try:
+        return fn.get_concrete_function(*args)
+    except (TypeError, ValueError) as e:
+        hint = (
+            " The function has no input_signature: pass example arguments or tf.TensorSpecs "
+            f"after the function, e.g. {caller}(fn, tf.TensorSpec([None, 4], tf.float32))."
+            if not args
+            else ""
+        )
+        raise GraphEditValueError(f"{caller}: could not trace the function: {e}.{hint}") from e
+
+
+def _strong_variables(graph: tf.Graph) -> list:
+    try:
+        variables = list(graph.variables)
+    except AttributeError:
+        return []
+    return [v for v in variables if v is not None]
+
+
+def _check_captures(graph: tf.Graph, what: str) -> None:
+    deferred = _tf.func_graph_deferred_captures(graph)
+    if deferred:
+        raise CaptureError(
+            f"{what} has {len(deferred)} deferred capture(s) "
+            f"({[t.name for t in deferred][:4]}): values bound at call time cannot be re-bound "
+            "in an edited copy. Capture the value itself (a tf.Variable or a tensor) instead."
+        )
+    for external, internal in _tf.func_graph_captures(graph):
+        if isinstance(external, tf.Tensor) and not hasattr(external, "numpy"):
+            raise CaptureError(
+                f"{what} captures '{internal.name}', a symbolic tensor of another graph "
+                f"('{getattr(external, 'name', external)}'), which cannot be re-bound outside "
+                "that graph. Edit the outer function instead, or capture a tf.Variable."
+            )
+
+
+def graph_from_function(fn: Any, *args_or_specs: Any, inline: bool = True) -> tf.Graph:
+    """An editable copy of the graph of a ``tf.function`` or ``ConcreteFunction``.
+
+    The copy is a fresh ``FuncGraph``: its inputs are the function's arguments followed by the
+    captured values (bound to the same variables' handles), its ``outputs`` and
+    ``structured_outputs`` are the function's. The source function is not touched.
+
+    Args:
+        fn: a ``tf.function`` (traced with ``args_or_specs``), a ``ConcreteFunction``, or a
+            plain callable (wrapped in ``tf.function``).
+        *args_or_specs: example arguments or ``tf.TensorSpec``s to trace ``fn`` with.
+        inline: inline nested function calls (``StatefulPartitionedCall``) so the real ops
+            are visible, e.g. ``StatefulPartitionedCall/dense_1/BiasAdd``.
+
+    Returns:
+        The editable graph; compile it back with :func:`function_from_graph`.
+
+    Raises:
+        CaptureError: the function captures a value that cannot be re-bound.
+        GraphEditValueError: the function cannot be traced with the given arguments.
+
+    Example:
+        >>> g = ge.graph_from_function(fn, tf.TensorSpec([None, 4], tf.float32))
+        >>> [t.name for t in g.outputs]
+        ['Identity:0']
+    """
+    cf = _concrete(fn, args_or_specs, "graph_from_function")
+    src = cf.graph
+    _check_captures(src, f"Function '{cf.name}'")
+    if inline and any(op.type in _CALL_OPS for op in src.get_operations()):
+        gd = _tf.inline_function_calls(cf)
+    else:
+        gd = src.as_graph_def()
+    params = list(_tf.function_type_of(cf).parameters.values())
+    graph = _copy(
+        src,
+        gd,
+        name=f"{src.name}_edit",
+        arg_ts=function_inputs(src),
+        outputs=src.structured_outputs,
+        input_signature=src.structured_input_signature,
+        parameters=params,
+        keep_control_outputs=True,
+    )
+    return graph
+
+
+def function_inputs(graph: tf.Graph) -> list[tf.Tensor]:
+    """The argument placeholders of a function graph (its inputs minus captured values).
+
+    Example:
+        >>> [t.name for t in ge.function_inputs(ge.graph_from_function(fn, spec))]
+        ['x:0']
+    """
+    internal = {id(t) for _, t in _tf.func_graph_captures(graph)}
+    internal.update(id(t) for t in _tf.func_graph_deferred_captures(graph))
+    return [t for t in getattr(graph, "inputs", []) if id(t) not in internal]
+
+
+# --------------------------------------------------------------------------------------------
+# The copy: walk back from the outputs, filter the GraphDef, import into a new FuncGraph
+# --------------------------------------------------------------------------------------------
+
+
+def _walk_needed(
+    outputs: list[tf.Tensor],
+    fed: dict[int, tf.Tensor],
+    extra_ops: list[tf.Operation],
+    drop_control: set[tuple[tf.Operation, tf.Operation]],
+) -> list[tf.Operation]:
+    """Ops needed to compute ``outputs`` when the tensors in ``fed`` are given."""
+    keep: set[tf.Operation] = set()
+    order: list[tf.Operation] = []
+    stack = [t.op for t in outputs if id(t) not in fed] + list(extra_ops)
+    while stack:
+        op = stack.pop()
+        if op in keep:
+            continue
+        keep.add(op)
+        order.append(op)
+        for t in op.inputs:
+            if id(t) not in fed and t.op not in keep:
+                stack.append(t.op)
+        for c in op.control_inputs:
+            if c not in keep and (op, c) not in drop_control:
+                stack.append(c)
+    return order
+
+
+def _unfed_error(op: tf.Operation, outputs: list[tf.Tensor], fed: dict[int, tf.Tensor]) -> CutError:
+    fed_names = [t.name for t in fed.values()]
+    return CutError(
+        f"The outputs {[t.name for t in outputs][:4]} still depend on the input "
+        f"'{op.outputs[0].name}' along a path that avoids the given inputs {fed_names[:6]}: "
+        "the cut does not separate inputs from outputs. Add the tensors on that path to the "
+        "cut (ge.crossing_tensors lists them) or keep that input."
+    )
+
+
+def _flat(name: str) -> str:
+    return name.replace("/", "_").replace(":", "_")
+
+
+def _copy(
+    src: tf.Graph,
+    gd: Any,
+    *,
+    name: str,
+    arg_ts: list[tf.Tensor],
+    outputs: Any,
+    input_signature: Any,
+    parameters: list | None,
+    keep_control_outputs: bool = False,
+    drop_control: set | None = None,
+    variables: list | None = None,
+) -> tf.Graph:
+    """Copy what ``outputs`` need from ``src`` into a new FuncGraph fed by ``arg_ts``.
+
+    ``arg_ts`` that are argument placeholders of ``src`` keep their nodes; other tensors
+    become new placeholders. Captures of ``src`` reached by the walk are re-bound to the
+    same external values. ``gd`` (a GraphDef of ``src``, possibly inlined) is used instead of
+    ``src.as_graph_def()`` when given; names in it must match ``src``'s for kept ops, or,
+    if ``src`` ops are absent from it (inlined calls), the whole GraphDef is imported.
+    """
+    drop_control = drop_control or set()
+    flat_out = tf.nest.flatten(outputs, expand_composites=False)
+    for t in flat_out:
+        if not isinstance(t, tf.Tensor):
+            raise GraphEditTypeError(
+                f"Function outputs must be tensors, got {util._describe(t)} in {outputs!r}."
+            )
+    captures = _tf.func_graph_captures(src)
+    cap_by_id = {id(internal): (external, internal) for external, internal in captures}
+    src_args = {id(t) for t in function_inputs(src)}
+    fed = {id(t): t for t in arg_ts}
+    keep_placeholder = {id(t) for t in arg_ts if id(t) in src_args and t.op.type == "Placeholder"}
+    if gd is not None and not keep_control_outputs:
+        raise AssertionError("an inlined GraphDef is only imported whole")
+
+    if gd is None:
+        extra = list(getattr(src, "control_outputs", [])) if keep_control_outputs else []
+        needed = _walk_needed(flat_out, fed, extra, drop_control)
+        needed.extend(t.op for t in arg_ts if id(t) in keep_placeholder)
+        for op in needed:
+            out0 = id(op.outputs[0]) if op.outputs else None
+            if op.type == "Placeholder" and out0 not in cap_by_id and out0 not in fed:
+                raise _unfed_error(op, flat_out, fed)
+        names = {op.name for op in needed}
+        full = src.as_graph_def()
+        gd = graph_pb2.GraphDef()
+        gd.versions.CopyFrom(full.versions)
+        gd.library.CopyFrom(full.library)
+        gd.node.extend(n for n in full.node if n.name in names)
+        if drop_control:
+            dropped: dict[str, set[str]] = {}
+            for op, c in drop_control:
+                if op.name in names:
+                    dropped.setdefault(op.name, set()).add("^" + c.name)
+            for node in gd.node:
+                if node.name in dropped:
+                    kept_inputs = [i for i in node.input if i not in dropped[node.name]]
+                    del node.input[:]
+                    node.input.extend(kept_inputs)
+        cap_names = {internal.op.name: (external, internal) for external, internal in captures
+                     if internal.op.name in names and internal.op.type == "Placeholder"}
+    else:
+        names = {n.name for n in gd.node}
+        cap_names = {internal.op.name: (external, internal) for external, internal in captures
+                     if internal.op.name in names and internal.op.type == "Placeholder"}
+
+    graph = _tf.new_func_graph(name)
+    # Capture placeholders are created by TF (they carry the handles' shape/dtype data) and
+    # mapped into the import; their NodeDefs are dropped. Ops created before the import get
+    # names without '/': the C importer rejects a node whose name is a scope already in use.
+    if cap_names:
+        nodes = [n for n in gd.node if n.name not in cap_names]
+        del gd.node[:]
+        gd.node.extend(nodes)
+    _tf.mark_names_used(graph, (n.name for n in gd.node))
+    input_map: dict[tuple[str, int], tf.Tensor] = {}
+    new_inputs: list[tf.Tensor] = []
+    with graph.as_default():
+        for cap_name, (external, _) in cap_names.items():
+            input_map[(cap_name, 0)] = _tf.func_graph_capture(graph, external, _flat(cap_name))
+        cap_inputs = list(graph.inputs)
+        for t in arg_ts:
+            if id(t) in keep_placeholder:
+                new_inputs.append(None)  # filled after the import
+                continue
+            base = t.op.name if t.value_index == 0 else f"{t.op.name}_{t.value_index}"
+            ph = tf.compat.v1.placeholder(t.dtype, t.shape, name=_flat(base))
+            input_map[(t.op.name, t.value_index)] = ph
+            new_inputs.append(ph)
+    _tf.import_graph_def_fast(graph, gd, input_map=input_map)
+
+    def local(t: tf.Tensor) -> tf.Tensor:
+        key = (t.op.name, t.value_index)
+        if key in input_map:
+            return input_map[key]
+        return graph.get_tensor_by_name(t.name)
+
+    inputs = [graph.get_tensor_by_name(t.name) if p is None else p
+              for t, p in zip(arg_ts, new_inputs)]
+    graph.inputs = inputs + cap_inputs
+    input_ids = {id(t) for t in graph.inputs}
+    new_out = []
+    with graph.as_default():
+        for t in flat_out:
+            lt = local(t)
+            if id(lt) in input_ids:  # a function output must not be one of its inputs
+                lt = tf.identity(lt, name=_tf.unique_name_at_root(graph, "passthrough"))
+            new_out.append(lt)
+    graph.outputs = new_out
+    graph.structured_outputs = tf.nest.pack_sequence_as(outputs, new_out)
+    graph.structured_input_signature = input_signature
+    if keep_control_outputs:
+        graph.control_outputs = [
+            graph.get_operation_by_name(op.name)
+            for op in getattr(src, "control_outputs", [])
+            if op.name in names
+        ]
+    for fn in _tf.graph_functions(src).values():
+        if not _tf.has_function(graph, fn.name):
+            _tf.add_function(graph, fn)
+    source = _SOURCES.get(src)
+    if variables is None:
+        variables = source.variables if source is not None else _strong_variables(src)
+    graph.variables = variables
+    _SOURCES[graph] = _Source(parameters, input_signature, list(variables), name)
+    return graph
+
+
+def _compile(graph: tf.Graph) -> Any:
+    """A ConcreteFunction for a graph made by :func:`_copy` (the graph becomes its graph)."""
+    source = _SOURCES[graph]
+    ftype = _tf.make_function_type(graph, source.input_signature, source.parameters)
+    cf = _tf.concrete_function_from_graph(graph, ftype)
+    _KEEP_ALIVE[cf] = source.variables
+    return cf
+
+
+# --------------------------------------------------------------------------------------------
+# Public verbs
+# --------------------------------------------------------------------------------------------
+
+
+def _specs_for(ts: list[tf.Tensor]) -> tuple:
+    return tuple(
+        tf.TensorSpec(t.shape, t.dtype, name=t.op.name.replace("/", "_")) for t in ts
+    )
+
+
+def function_from_graph(graph: tf.Graph, inputs: Any = None, outputs: Any = None) -> Any:
+    """A callable (a ``ConcreteFunction``) computing ``outputs`` from ``inputs`` in ``graph``.
+
+    Only the ops the outputs need are compiled. Variables captured by the graph stay the
+    source function's variables (an ``assign`` on them changes the result); gradients flow.
+
+    Args:
+        graph: an editable graph from :func:`graph_from_function` (possibly edited), or any
+            function graph.
+        inputs: tensors (or names, see :func:`resolve_tensor`) to become the arguments, in
+            order. Default: the graph's arguments, called like the source function.
+        outputs: a tensor, a name, or a nest (list/tuple/dict) of them. Default: the graph's
+            outputs, in the source function's structure.
+
+    Returns:
+        A ``ConcreteFunction`` accepting numpy or tensors. With custom ``inputs`` its
+        arguments are positional, in the given order.
+
+    Raises:
+        CutError: an output depends on an argument of the graph that is not among
+            ``inputs`` (the message says which).
+        GraphEditKeyError: an unknown or ambiguous tensor name.
+
+    Example:
+        >>> g = ge.graph_from_function(fn, tf.TensorSpec([None, 4], tf.float32))
+        >>> f = ge.function_from_graph(g, inputs=["h:0"])
+        >>> f(np.ones([2, 8], np.float32))
+    """
+    if not isinstance(graph, tf.Graph):
+        raise GraphEditTypeError(
+            f"function_from_graph expects a graph (from ge.graph_from_function), got "
+            f"{util._describe(graph)}."
+        )
+    if not _tf.is_function_graph(graph):
+        raise GraphEditTypeError(
+            f"function_from_graph needs a function graph; '{graph.name}' is a tf.Graph. Get "
+            "one with ge.graph_from_function(fn, *specs)."
+        )
+    _check_captures(graph, f"Graph '{graph.name}'")
+    source = _SOURCES.get(graph)
+    if inputs is None:
+        in_ts = function_inputs(graph)
+        params = source.parameters if source is not None else None
+        signature = graph.structured_input_signature
+        if params is None:
+            signature = (_specs_for(in_ts), {})
+    else:
+        in_ts = resolve_tensors(graph, inputs, "input")
+        params, signature = None, (_specs_for(in_ts), {})
+    if outputs is None:
+        out_struct = graph.structured_outputs
+    else:
+        out_struct = tf.nest.map_structure(lambda n: resolve_tensor(graph, n, "output"), outputs)
+    copy = _copy(
+        graph,
+        None,
+        name=f"{graph.name}_fn",
+        arg_ts=in_ts,
+        outputs=out_struct,
+        input_signature=signature,
+        parameters=params,
+        keep_control_outputs=inputs is None and outputs is None,
+    )
+    return _compile(copy)
+
+
+def _as_graph(fn_or_graph: Any, specs: Sequence[Any], caller: str) -> tf.Graph:
+    if isinstance(fn_or_graph, tf.Graph):
+        if not _tf.is_function_graph(fn_or_graph):
+            raise GraphEditTypeError(
+                f"{caller} needs a function or a graph from ge.graph_from_function; "
+                f"'{fn_or_graph.name}' is a plain tf.Graph."
+            )
+        return fn_or_graph
+    return graph_from_function(fn_or_graph, *specs)
+
+
+def _cut(graph: tf.Graph, at: Any) -> tuple[list[tf.Tensor], set]:
+    """Crossing tensors of a cut at ``at`` and the control edges the tail drops."""
+    at_ts = resolve_tensors(graph, at, "cut tensor")
+    if not at_ts:
+        raise CutError("The cut is empty: give at least one tensor (or name) to cut at.")
+    at_ids: dict[int, tf.Tensor] = {}
+    for t in at_ts:
+        at_ids.setdefault(id(t), t)
+    at_ts = list(at_ids.values())
+    args = function_inputs(graph)
+    arg_ops = {t.op for t in args}
+    if not args:
+        raise CutError(f"Graph '{graph.name}' has no inputs: there is nothing to cut from.")
+    depends = set(
+        select.get_forward_walk_ops(
+            [t.op for t in args], control_outputs=util.ControlOutputs(graph)
+        )
+    )
+    for t in at_ts:
+        if t.op not in depends:
+            raise CutError(
+                f"The cut tensor '{t.name}' does not depend on the function's inputs "
+                f"{[a.name for a in args]}: cutting there separates nothing. Cut at a tensor "
+                "computed from the inputs."
+            )
+    head = set(select.get_backward_walk_ops([t.op for t in at_ts], control_inputs=True))
+    head_side = {op for op in head if op in depends} | arg_ops
+    extra: dict[int, tf.Tensor] = {}
+    used: set[int] = set()
+    drop: set[tuple[tf.Operation, tf.Operation]] = set()
+    seen: set[tf.Operation] = set()
+    stack = []
+
+    def crosses(t: tf.Tensor) -> bool:
+        # Head-side tensors cross, except through Identity ops (inlined calls' plumbing):
+        # the tail copies those and the tensor they forward crosses instead.
+        return t.op in head_side and not (t.op.type == "Identity" and t.op not in arg_ops)
+
+    for t in graph.outputs:
+        if id(t) in at_ids:
+            used.add(id(t))
+        elif crosses(t):
+            extra[id(t)] = t
+        else:
+            stack.append(t.op)
+    while stack:
+        op = stack.pop()
+        if op in seen:
+            continue
+        seen.add(op)
+        for t in op.inputs:
+            if id(t) in at_ids:
+                used.add(id(t))
+            elif crosses(t):
+                extra[id(t)] = t
+            elif t.op not in seen:
+                stack.append(t.op)
+        for c in op.control_inputs:
+            if c in head_side:
+                drop.add((op, c))
+            elif c not in seen:
+                stack.append(c)
+    unused = [t.name for t in at_ts if id(t) not in used]
+    if unused:
+        raise CutError(
+            f"The outputs {[t.name for t in graph.outputs][:4]} do not depend on the cut "
+            f"tensor(s) {unused}: the cut does not separate inputs from outputs there. Cut at "
+            "tensors on a path from the inputs to the outputs."
+        )
+    rest = sorted(extra.values(), key=lambda t: (_tf.op_id(t.op), t.value_index))
+    return at_ts + rest, drop
+
+
+def crossing_tensors(fn_or_graph: Any, at: Any, *specs: Any) -> list[str]:
+    """Names of every tensor crossing a cut at ``at``, in the order ``head`` returns them.
+
+    The order: the ``at`` tensors as given, then the other tensors the tail needs from the
+    head side (skip connections, inputs used after the cut), in graph creation order.
+    Tensors that do not depend on the inputs (variable reads, constants) never cross: the
+    tail recomputes them.
+
+    Args:
+        fn_or_graph: a function (traced with ``specs``) or a graph from
+            :func:`graph_from_function`.
+        at: a tensor, a name or a list of them (names of the editable graph; a unique suffix
+            works).
+        *specs: example arguments or ``tf.TensorSpec``s for a ``tf.function``.
+
+    Raises:
+        CutError: a cut tensor does not depend on the inputs, or the outputs do not depend
+            on it.
+        GraphEditKeyError: an unknown or ambiguous name.
+
+    Example:
+        >>> ge.crossing_tensors(fn, "block1/Relu:0", spec)
+        ['StatefulPartitionedCall/block1/Relu:0', 'StatefulPartitionedCall/stem/Relu:0']
+    """
+    graph = _as_graph(fn_or_graph, specs, "crossing_tensors")
+    ts, _ = _cut(graph, at)
+    return [t.name for t in ts]
+
+
+def split_function(fn: Any, at: Any, *specs: Any) -> tuple[Any, Any]:
+    """Cut a function in two at tensor(s) ``at``: ``tail(*head(x))`` equals ``fn(x)``.
+
+    ``head`` takes the source's arguments and always returns a tuple: the crossing tensors
+    in the order of :func:`crossing_tensors`. ``tail`` takes them positionally and returns
+    the source's output structure. Both read the source's variables.
+
+    Args:
+        fn: a ``tf.function``, ``ConcreteFunction``, callable, or a graph from
+            :func:`graph_from_function`.
+        at: tensor(s) or name(s) to cut at.
+        *specs: example arguments or ``tf.TensorSpec``s for a ``tf.function``.
+
+    Returns:
+        ``(head, tail)``, two ``ConcreteFunction``s.
+
+    Raises:
+        CutError: the cut does not separate inputs from outputs.
+        GraphEditKeyError: an unknown or ambiguous name.
+
+    Example:
+        >>> head, tail = ge.split_function(fn, "dense_1/BiasAdd:0", spec)
+        >>> np.testing.assert_allclose(tail(*head(x)), fn(x))
+    """
+    graph = _as_graph(fn, specs, "split_function")
+    crossing, drop = _cut(graph, at)
+    source = _SOURCES.get(graph)
+    args = function_inputs(graph)
+    params = source.parameters if source is not None else None
+    signature = graph.structured_input_signature if params is not None else (_specs_for(args), {})
+    head_g = _copy(
+        graph, None, name=f"{graph.name}_head", arg_ts=args, outputs=tuple(crossing),
+        input_signature=signature, parameters=params,
+    )
+    tail_g = _copy(
+        graph, None, name=f"{graph.name}_tail", arg_ts=crossing,
+        outputs=graph.structured_outputs, input_signature=(_specs_for(crossing), {}),
+        parameters=None, drop_control=drop,
+    )
+    return _compile(head_g), _compile(tail_g)
+
+
+def insert_at(fn: Any, at: Any, op_fn: Callable[[tf.Tensor], Any], *specs: Any) -> Any:
+    """A copy of ``fn`` in which every consumer of ``at`` reads ``op_fn(at)`` instead.
+
+    ``op_fn`` is called once per tensor, inside the editable graph (create ops with plain
+    TF calls: ``lambda t: t + tf.random.normal(tf.shape(t))``). Its result must have the
+    tensor's dtype and a compatible shape. If ``at`` is an output of the function, the
+    output becomes ``op_fn(at)`` too.
+
+    Args:
+        fn: a ``tf.function``, ``ConcreteFunction`` or callable (traced with ``specs``).
+        at: a tensor name (or tensor of the editable graph), or a list of them.
+        op_fn: ``tensor -> tensor``.
+        *specs: example arguments or ``tf.TensorSpec``s for a ``tf.function``.
+
+    Returns:
+        A ``ConcreteFunction`` called like ``fn``, reading ``fn``'s variables.
+
+    Raises:
+        GraphEditTypeError: ``op_fn`` returned something that is not a tensor of the graph,
+            or of another dtype.
+        GraphEditValueError: ``op_fn`` returned an incompatible shape.
+        GraphEditKeyError: an unknown or ambiguous name.
+
+    Example:
+        >>> noisy = ge.insert_at(fn, "dense_1/Relu:0", lambda t: t * 0.5, spec)
+    """
+    if not callable(op_fn):
+        raise GraphEditTypeError(f"insert_at: op_fn must be callable, got {util._describe(op_fn)}.")
+    graph = _as_graph(fn, specs, "insert_at")
+    targets = resolve_tensors(graph, at, "insert_at tensor")
+    unique: dict[int, tf.Tensor] = {}
+    for t in targets:
+        unique.setdefault(id(t), t)
+    replaced: dict[int, tf.Tensor] = {}
+    for t in unique.values():
+        uses = [(c, i) for c in t.consumers() for i, x in enumerate(c.inputs) if x is t]
+        with graph.as_default():
+            new = op_fn(t)
+            if not isinstance(new, tf.Tensor):
+                try:
+                    new = tf.convert_to_tensor(new, dtype=t.dtype)
+                except (TypeError, ValueError) as e:
+                    raise GraphEditTypeError(
+                        f"insert_at: op_fn({t.name}) returned {util._describe(new)}, not a "
+                        "tensor."
+                    ) from e
+        if new.graph is not graph:
+            raise GraphEditTypeError(
+                f"insert_at: op_fn({t.name}) returned a tensor of another graph "
+                f"('{getattr(new, 'name', new)}'); build it from its argument with TF ops."
+            )
+        if new.dtype != t.dtype:
+            raise GraphEditTypeError(
+                f"insert_at: op_fn({t.name}) returned dtype {new.dtype.name}, but consumers of "
+                f"'{t.name}' expect {t.dtype.name}. Cast the result (tf.cast)."
+            )
+        if not new.shape.is_compatible_with(t.shape):
+            raise GraphEditValueError(
+                f"insert_at: op_fn({t.name}) returned shape {new.shape}, incompatible with "
+                f"{t.shape}."
+            )
+        if new is t:
+            continue
+        replaced[id(t)] = new
+        for consumer, index in uses:
+            _tf.update_input(consumer, index, new)
+    if replaced:
+        new_out = [replaced.get(id(t), t) for t in graph.outputs]
+        graph.outputs = new_out
+        graph.structured_outputs = tf.nest.pack_sequence_as(graph.structured_outputs, new_out)
+    return function_from_graph(graph)

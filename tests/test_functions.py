@@ -1,0 +1,370 @@
+"""graph_editor.functions: editing tf.function graphs with live variables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import graph_editor as ge
+from graph_editor import functions
+
+SPEC = tf.TensorSpec([None, 4], tf.float32)
+
+
+class Dense(tf.Module):
+    def __init__(self, n_in, n_out, seed, name):
+        super().__init__(name=name)
+        self.w = tf.Variable(tf.random.stateless_normal([n_in, n_out], [seed, 1]), name="w")
+        self.b = tf.Variable(tf.random.stateless_normal([n_out], [seed, 2]), name="b")
+
+    @tf.function
+    def __call__(self, x):
+        return tf.nn.relu(tf.matmul(x, self.w) + self.b)
+
+
+class MLP(tf.Module):
+    """x -> l1 -> l2 -> {"y": l3(h2) + sum(x), "h": h1}: nested calls and an input skip."""
+
+    def __init__(self):
+        super().__init__()
+        self.l1 = Dense(4, 8, 1, "l1")
+        self.l2 = Dense(8, 8, 2, "l2")
+        self.l3 = Dense(8, 3, 3, "l3")
+
+    @tf.function
+    def __call__(self, x):
+        h1 = self.l1(x)
+        h2 = self.l2(h1)
+        return {"y": self.l3(h2) + tf.reduce_sum(x, axis=1, keepdims=True), "h": h1}
+
+
+class ConvNet(tf.Module):
+    """A small conv net with a residual connection around the second conv."""
+
+    def __init__(self):
+        super().__init__()
+        self.k1 = tf.Variable(tf.random.stateless_normal([3, 3, 2, 4], [5, 1]) * 0.3)
+        self.k2 = tf.Variable(tf.random.stateless_normal([3, 3, 4, 4], [5, 2]) * 0.3)
+        self.w = tf.Variable(tf.random.stateless_normal([4, 2], [5, 3]))
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 6, 6, 2], tf.float32)])
+    def __call__(self, x):
+        stem = tf.nn.relu(tf.nn.conv2d(x, self.k1, 1, "SAME", name="conv1"), name="stem")
+        body = tf.nn.relu(tf.nn.conv2d(stem, self.k2, 1, "SAME", name="conv2"), name="body")
+        pooled = tf.reduce_mean(body + stem, axis=[1, 2], name="pool")
+        return tf.matmul(pooled, self.w, name="logits")
+
+
+@pytest.fixture
+def mlp():
+    return MLP()
+
+
+@pytest.fixture
+def x():
+    return np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
+
+
+def close(a, b):
+    np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-5)
+
+
+# --------------------------------------------------------------------------------------------
+# graph_from_function / function_from_graph
+# --------------------------------------------------------------------------------------------
+
+
+def test_graph_is_an_inlined_copy(mlp):
+    cf = mlp.__call__.get_concrete_function(SPEC)
+    n_before = len(cf.graph.get_operations())
+    g = ge.graph_from_function(mlp.__call__, SPEC)
+    names = [op.name for op in g.get_operations()]
+    assert g is not cf.graph
+    assert not any(op.type == "StatefulPartitionedCall" for op in g.get_operations())
+    assert "StatefulPartitionedCall/MatMul" in names  # the real ops are visible
+    assert [t.name for t in ge.function_inputs(g)] == ["x:0"]
+    assert len(g.captures) == 6 and all(t.dtype == tf.resource for t, _ in g.captures)
+    assert len(cf.graph.get_operations()) == n_before
+
+
+def test_not_inlined_keeps_calls(mlp):
+    g = ge.graph_from_function(mlp.__call__, SPEC, inline=False)
+    assert any(op.type == "StatefulPartitionedCall" for op in g.get_operations())
+    f = ge.function_from_graph(g)
+    x = np.ones([2, 4], np.float32)
+    close(f(x)["y"], mlp(x)["y"])
+
+
+def test_roundtrip_numbers_structure_and_numpy(mlp, x):
+    f = ge.function_from_graph(ge.graph_from_function(mlp.__call__, SPEC))
+    out = f(x)
+    assert set(out) == {"y", "h"}
+    close(out["y"], mlp(x)["y"])
+    close(f(x=tf.constant(x))["h"], mlp(x)["h"])
+
+
+def test_variables_stay_live(mlp, x):
+    f = ge.function_from_graph(ge.graph_from_function(mlp.__call__, SPEC))
+    before = f(x)["y"].numpy()
+    mlp.l3.b.assign_add([1.0, 2.0, 3.0])
+    after = f(x)["y"].numpy()
+    assert np.abs(after - before).max() > 0.5
+    close(after, mlp(x)["y"])
+    captured = {id(h) for h, _ in f.graph.captures}
+    assert {id(v.handle) for v in mlp.trainable_variables} <= captured
+
+
+def test_gradients_flow(mlp, x):
+    f = ge.function_from_graph(ge.graph_from_function(mlp.__call__, SPEC))
+    with tf.GradientTape(persistent=True) as tape:
+        a = tf.reduce_sum(f(x)["y"])
+        b = tf.reduce_sum(mlp(x)["y"])
+    for v in mlp.trainable_variables:
+        close(tape.gradient(a, v), tape.gradient(b, v))
+
+
+def test_edit_then_compile_changes_only_the_copy(mlp, x):
+    g = ge.graph_from_function(mlp.__call__, SPEC)
+    relu = g.get_operation_by_name("StatefulPartitionedCall/Relu").outputs[0]
+    consumers = list(relu.consumers())
+    with g.as_default():
+        zero = tf.zeros_like(relu)
+    for c in consumers:
+        for i, t in enumerate(c.inputs):
+            if t is relu:
+                c._update_input(i, zero)
+    edited = ge.function_from_graph(g)
+    close(edited(x)["h"], np.zeros([5, 8]))
+    assert np.abs(mlp(x)["h"].numpy()).sum() > 0
+
+
+def test_custom_inputs_and_outputs(mlp, x):
+    g = ge.graph_from_function(mlp.__call__, SPEC)
+    h1 = mlp.l1(x)
+    outputs = {"out": "Identity_1", "h2": "StatefulPartitionedCall_1/Relu"}
+    f = ge.function_from_graph(g, inputs=["StatefulPartitionedCall/Relu", "x"], outputs=outputs)
+    out = f(h1.numpy(), x)
+    close(out["out"], mlp(x)["y"])
+    close(out["h2"], mlp.l2(h1))
+    sub = ge.function_from_graph(g, outputs="StatefulPartitionedCall/Relu:0")
+    close(sub(x), h1)
+
+
+def test_custom_inputs_missing_one_raises(mlp):
+    g = ge.graph_from_function(mlp.__call__, SPEC)
+    with pytest.raises(ge.CutError, match="x:0"):
+        ge.function_from_graph(g, inputs=["StatefulPartitionedCall/Relu"])
+
+
+def test_concrete_function_and_plain_callable(x):
+    w = tf.Variable(np.eye(4, dtype=np.float32) * 2)
+    f1 = ge.function_from_graph(ge.graph_from_function(lambda t: tf.matmul(t, w), SPEC))
+    close(f1(x), x * 2)
+    cf = tf.function(lambda t: tf.tanh(t)).get_concrete_function(SPEC)
+    close(ge.function_from_graph(ge.graph_from_function(cf))(x), np.tanh(x))
+
+
+def test_untraced_function_needs_specs():
+    with pytest.raises(ge.GraphEditValueError, match="TensorSpec"):
+        ge.graph_from_function(tf.function(lambda t: t * 2))
+    with pytest.raises(ge.GraphEditTypeError):
+        ge.graph_from_function(42)
+
+
+def test_control_flow_functions_survive(x):
+    v = tf.Variable(1.5)
+
+    @tf.function
+    def fn(t):
+        def body(i, acc):
+            return i + 1, acc * v
+
+        _, acc = tf.while_loop(lambda i, a: i < 3, body, [0, t])
+        return tf.cond(tf.reduce_sum(acc) > 0, lambda: acc + 1.0, lambda: acc - 1.0)
+
+    f = ge.function_from_graph(ge.graph_from_function(fn, SPEC))
+    close(f(x), fn(x))
+    v.assign(2.0)
+    close(f(x), fn(x))
+
+
+# --------------------------------------------------------------------------------------------
+# names
+# --------------------------------------------------------------------------------------------
+
+
+def test_name_resolution(mlp):
+    g = ge.graph_from_function(mlp.__call__, SPEC)
+    full = "StatefulPartitionedCall_1/MatMul:0"
+    assert functions.resolve_tensor(g, full).name == full
+    assert functions.resolve_tensor(g, "StatefulPartitionedCall_1/MatMul").name == full
+    with pytest.raises(ge.GraphEditKeyError, match="ambiguous.*StatefulPartitionedCall/Relu:0"):
+        functions.resolve_tensor(g, "Relu:0")
+    with pytest.raises(ge.GraphEditKeyError, match="Closest names.*Relu:0"):
+        functions.resolve_tensor(g, "StatefulPartitionedCall/Reluu:0")
+    with pytest.raises(ge.GraphEditKeyError, match="has 1 output"):
+        functions.resolve_tensor(g, "StatefulPartitionedCall/Relu:3")
+    other = ge.graph_from_function(mlp.__call__, SPEC)
+    with pytest.raises(ge.GraphMismatchError):
+        functions.resolve_tensor(g, other.outputs[0])
+
+
+def test_unique_suffix_match():
+    @tf.function
+    def fn(t):
+        with tf.name_scope("block"):
+            h = tf.nn.relu(t, name="act")
+        return tf.tanh(h, name="out")
+
+    g = ge.graph_from_function(fn, SPEC)
+    assert functions.resolve_tensor(g, "act:0").name == "block/act:0"
+    assert functions.resolve_tensor(g, "act").name == "block/act:0"
+
+
+# --------------------------------------------------------------------------------------------
+# crossing tensors / split
+# --------------------------------------------------------------------------------------------
+
+
+def test_split_with_skip_from_input(mlp, x):
+    cut = "StatefulPartitionedCall_1/Relu:0"
+    names = ge.crossing_tensors(mlp.__call__, cut, SPEC)
+    # h1 is an output too ("h"), x feeds the sum: both cross the cut.
+    assert names[0] == cut
+    assert set(names[1:]) == {"x:0", "StatefulPartitionedCall/Relu:0"}
+    head, tail = ge.split_function(mlp.__call__, cut, SPEC)
+    mid = head(x)
+    assert isinstance(mid, tuple) and len(mid) == len(names)
+    close(mid[0], mlp.l2(mlp.l1(x)))
+    out = tail(*mid)
+    close(out["y"], mlp(x)["y"])
+    close(out["h"], mlp(x)["h"])
+    close(tail(*[m.numpy() for m in mid])["y"], mlp(x)["y"])  # numpy in
+
+
+def test_split_single_crossing_returns_tuple(x):
+    w1 = tf.Variable(np.full([4, 4], 0.5, np.float32))
+    w2 = tf.Variable(np.full([4, 2], -0.25, np.float32))
+    fn = tf.function(lambda t: tf.matmul(tf.nn.relu(tf.matmul(t, w1), name="h"), w2))
+    head, tail = ge.split_function(fn, "h", SPEC)
+    (mid,) = head(x)
+    close(tail(mid), fn(x))
+    w2.assign(np.ones([4, 2], np.float32))  # variables stay live in both halves
+    close(tail(*head(x)), fn(x))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tail(*head(x)))
+    assert tape.gradient(loss, w1) is not None
+
+
+def test_split_conv_net_residual():
+    net = ConvNet()
+    x = np.random.default_rng(1).normal(size=(2, 6, 6, 2)).astype(np.float32)
+    names = ge.crossing_tensors(net.__call__, "body")
+    assert names == ["body:0", "stem:0"]
+    head, tail = ge.split_function(net.__call__, "body")
+    close(tail(*head(x)), net(x))
+    net.w.assign(net.w * 2)
+    close(tail(*head(x)), net(x))
+
+
+def test_split_at_several_tensors_and_from_graph(mlp, x):
+    g = ge.graph_from_function(mlp.__call__, SPEC)
+    cut = ["StatefulPartitionedCall_1/Relu:0", "StatefulPartitionedCall/Relu:0"]
+    assert ge.crossing_tensors(g, cut) == cut + ["x:0"]
+    head, tail = ge.split_function(g, cut)
+    close(tail(*head(x))["y"], mlp(x)["y"])
+
+
+def test_cut_errors(mlp, x):
+    cf = mlp.__call__.get_concrete_function(SPEC)
+    n_ops = len(cf.graph.get_operations())
+    expected = mlp(x)["y"].numpy()
+    with pytest.raises(ge.CutError, match="does not depend on the function's inputs"):
+        ge.split_function(mlp.__call__, "StatefulPartitionedCall/MatMul/ReadVariableOp", SPEC)
+
+    @tf.function
+    def dead_branch(t):
+        tf.tanh(t, name="unused")
+        return t * 2
+
+    with pytest.raises(ge.CutError, match="do not depend on the cut"):
+        ge.split_function(dead_branch, "unused", SPEC)
+    with pytest.raises(ge.GraphEditKeyError, match="Closest"):
+        ge.split_function(mlp.__call__, "StatefulPartitionedCall/Reluu", SPEC)
+    with pytest.raises(ge.CutError):
+        ge.crossing_tensors(mlp.__call__, [], SPEC)
+    assert len(cf.graph.get_operations()) == n_ops
+    close(mlp(x)["y"], expected)
+    assert issubclass(ge.CutError, ValueError)
+
+
+def test_capture_of_symbolic_tensor_is_rejected():
+    stash = []
+
+    @tf.function
+    def outer(t):
+        s = tf.reduce_sum(t)
+
+        @tf.function
+        def inner(u):
+            return u + s
+
+        stash.append(inner.get_concrete_function(tf.TensorSpec([], tf.float32)))
+        return s
+
+    outer(tf.ones([2]))
+    with pytest.raises(ge.CaptureError, match="symbolic tensor"):
+        ge.graph_from_function(stash[0])
+
+
+# --------------------------------------------------------------------------------------------
+# insert_at
+# --------------------------------------------------------------------------------------------
+
+
+def test_insert_at_one_tensor(mlp, x):
+    fn = ge.insert_at(mlp.__call__, "StatefulPartitionedCall/Relu", lambda t: t * 0.5, SPEC)
+    h1 = mlp.l1(x)
+    out = fn(x)
+    close(out["h"], h1 * 0.5)
+    close(out["y"], mlp.l3(mlp.l2(h1 * 0.5)) + x.sum(axis=1, keepdims=True))
+    mlp.l3.b.assign(tf.zeros([3]))
+    close(fn(x)["y"], mlp.l3(mlp.l2(h1 * 0.5)) + x.sum(axis=1, keepdims=True))
+    close(mlp(x)["h"], h1)  # the source is untouched
+
+
+def test_insert_at_list_calls_op_fn_once_per_tensor(mlp, x):
+    calls = []
+
+    def add_one(t):
+        calls.append(t.name)
+        return t + 1.0
+
+    cut = ["StatefulPartitionedCall/Relu:0", "StatefulPartitionedCall_1/Relu:0"]
+    fn = ge.insert_at(mlp.__call__, cut, add_one, SPEC)
+    assert calls == cut
+    h1 = mlp.l1(x) + 1.0
+    close(fn(x)["y"], mlp.l3(mlp.l2(h1) + 1.0) + x.sum(axis=1, keepdims=True))
+
+
+def test_insert_at_noise_and_variables(x):
+    scale = tf.Variable(0.0)
+    w = tf.Variable(np.ones([4, 2], np.float32))
+    fn = tf.function(lambda t: tf.matmul(tf.nn.relu(t, name="act"), w))
+    noisy = ge.insert_at(fn, "act", lambda t: t + scale * tf.random.normal(tf.shape(t)), SPEC)
+    close(noisy(x), fn(x))
+    scale.assign(1.0)
+    assert np.abs(noisy(x).numpy() - fn(x).numpy()).max() > 1e-3
+
+
+def test_insert_at_bad_op_fn(mlp, x):
+    with pytest.raises(ge.GraphEditTypeError, match="dtype"):
+        ge.insert_at(mlp.__call__, "StatefulPartitionedCall/Relu",
+                     lambda t: tf.cast(t, tf.int32), SPEC)
+    with pytest.raises(ge.GraphEditValueError, match="shape"):
+        ge.insert_at(mlp.__call__, "StatefulPartitionedCall/Relu",
+                     lambda t: tf.reduce_sum(t, axis=1), SPEC)
+    with pytest.raises(ge.GraphEditTypeError):
+        ge.insert_at(mlp.__call__, "StatefulPartitionedCall/Relu", "not callable", SPEC)
+    close(mlp(x)["h"], mlp.l1(x))
