@@ -215,4 +215,17 @@ from graph_editor.functions import (crossing_tensors, function_from_graph, funct
                                     graph_from_function, insert_at, split_function)
 __all__ += ["functions", "graph_from_function", "function_from_graph", "function_inputs",
             "crossing_tensors", "split_function", "insert_at", "CutError", "CaptureError"]
+from graph_editor import passes, rewrite
+from graph_editor.passes import (
+    fold_batch_norm,
+    fold_constants,
+    remove_identity,
+    replace_op_type,
+    strip_unused,
+)
+from graph_editor.rewrite import Match, MatchOps, RewriteReport, find_matches, rewrite
+__all__ += ["rewrite", "passes", "Match", "MatchOps", "RewriteReport", "find_matches",
+            "strip_unused", "remove_identity", "fold_batch_norm", "replace_op_type",
+            "fold_constants"]
+
 # --- module exports end ---

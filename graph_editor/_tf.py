@@ -62,6 +62,8 @@ __all__ = [
     "install_session_run_hook",
     "session_graph",
     "session_closed",
+    # rewrite
+    "last_op_id",
 ]
 
 #: Public classes, re-exported so the library imports TF types from one place.
@@ -495,3 +497,19 @@ def concrete_function_from_graph(graph: tf.Graph, function_type: Any) -> Any:
     Nothing checks that ``graph.inputs`` / ``graph.outputs`` match ``function_type``.
     """
     return _concrete_function.ConcreteFunction.from_func_graph(graph, function_type, {})
+
+
+# --------------------------------------------------------------------------------------------
+# Rewrite (graph_editor.rewrite). TF 2.21.
+# --------------------------------------------------------------------------------------------
+
+
+def last_op_id(graph: tf.Graph) -> int:
+    """The ``op._id`` of the most recently created op of ``graph`` (0-ish if none).
+
+    In TF 2.21 ``Graph._add_op`` hands out ids from the C++ ``PyGraph`` counter behind
+    ``graph.version``: the newest op has id ``graph.version + 1`` (ids start at 2), for ops
+    created one by one and by ``import_graph_def`` alike. Ops with a larger id were created
+    later. Checked by ``tests/test_rewrite.py``.
+    """
+    return graph.version + 1

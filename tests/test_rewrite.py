@@ -1,0 +1,390 @@
+"""ge.rewrite / ge.find_matches: tracing, matching, replacing, validation, pruning."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from conftest import run
+
+import graph_editor as ge
+from graph_editor import _tf
+
+X = np.array([[-1.0, 0.5, 2.0], [3.0, -4.0, 0.25]], np.float32)
+
+
+def snapshot(graph: tf.Graph) -> dict:
+    """Serialized NodeDef of every op, by name."""
+    return {n.name: n.SerializeToString(deterministic=True) for n in graph.as_graph_def().node}
+
+
+def same_nodes(graph: tf.Graph, before: dict) -> bool:
+    now = snapshot(graph)
+    return all(now[name] == node for name, node in before.items())
+
+
+def relu_chain(n: int):
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [2, 3], name="x")
+        h = x
+        for i in range(n):
+            h = tf.nn.relu(h - 0.5, name=f"r{i}") if i % 2 else tf.nn.relu(h, name=f"r{i}")
+        tf.tanh(h, name="out")
+    return g
+
+
+def chain(n: int, op=tf.nn.relu):
+    g = tf.Graph()
+    with g.as_default():
+        h = tf.compat.v1.placeholder(tf.float32, [2, 3], name="x")
+        for i in range(n):
+            h = op(h, name=f"r{i}")
+        tf.tanh(h, name="out")
+    return g
+
+
+def test_last_op_id_is_newest_id():
+    g = tf.Graph()
+    with g.as_default():
+        tf.constant(1.0)
+        tf.graph_util.import_graph_def(chain(3).as_graph_def(), name="imp")
+        c = tf.constant(2.0)
+    assert _tf.last_op_id(g) == _tf.op_id(c.op)
+    assert max(_tf.op_id(o) for o in g.get_operations()) == _tf.last_op_id(g)
+
+
+def test_function_pattern_replaces_and_keeps_values():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [2, 3], name="x")
+        w = tf.constant(np.arange(12, dtype=np.float32).reshape(3, 4) / 10, name="w")
+        h = tf.nn.relu(tf.matmul(x, w, name="mm"), name="act")
+        tf.tanh(h, name="out")
+    ref = run(g, "out:0", {"x:0": X})
+    report = ge.rewrite(
+        g,
+        lambda a, b: tf.nn.relu(tf.matmul(a, b)),
+        lambda m: tf.maximum(tf.matmul(m.inputs[0], m.inputs[1]), 0.0),
+        pattern_dtypes=[tf.TensorSpec([None, None]), tf.TensorSpec([None, None])],
+    )
+    assert report.matches == 1 and report.iterations == 2
+    assert {o.name for o in report.replaced_ops} == {"act", "mm"}
+    out = g.get_operation_by_name("out")
+    assert out.inputs[0].op.type == "Maximum"
+    assert out.inputs[0].op.name.startswith("act_rewrite/")
+    np.testing.assert_allclose(run(g, "out:0", {"x:0": X}), ref, atol=1e-5)
+
+
+def test_match_object_fields():
+    g = chain(2)
+    (m,) = ge.find_matches(g, lambda a: tf.nn.relu(tf.nn.relu(a, name="inner"), name="outer"))
+    assert m.root.name == "r1" and m.graph is g
+    assert [o.name for o in m.ops] == ["r1", "r0"]
+    assert m.ops["outer"].name == "r1" and m.ops["inner"].name == "r0" and m.ops[1].name == "r0"
+    assert [t.name for t in m.inputs] == ["x:0"]
+    assert [t.name for t in m.outputs] == ["r1:0"]
+    with pytest.raises(ge.GraphEditValueError, match="nope"):
+        m.ops["nope"]
+
+
+def test_opmatcher_pattern_and_ops_by_type():
+    g = chain(3)
+    pattern = ge.OpMatcher(ge.op_type("Relu")).input_ops(ge.OpMatcher(ge.op_type("Relu")))
+    ms = ge.find_matches(g, pattern)
+    assert [m.root.name for m in ms] == ["r2"]  # r1 is claimed by the first match
+    assert ms[0].ops["Relu"].name == "r2" and ms[0].ops[1].name == "r1"
+    assert [t.name for t in ms[0].inputs] == ["r0:0"]
+
+
+def test_no_match_is_a_noop():
+    g = chain(2)
+    before = snapshot(g)
+    n_ops = len(g.get_operations())
+    report = ge.rewrite(g, lambda a: tf.sigmoid(a), lambda m: tf.tanh(m.inputs[0]))
+    assert report.matches == 0 and not report and report.replaced_ops == []
+    assert report.iterations == 1
+    assert snapshot(g) == before and len(g.get_operations()) == n_ops
+
+
+def test_iterates_to_fixed_point_without_overlap():
+    g = chain(4)
+    ref = run(g, "out:0", {"x:0": X})
+    pattern = lambda a: tf.nn.relu(tf.nn.relu(a))  # noqa: E731
+    report = ge.rewrite(g, pattern, lambda m: tf.nn.relu(m.inputs[0]))
+    # round 1: {r3, r2} and {r1, r0}; round 2: the two new relus; round 3: nothing
+    assert report.matches == 3 and report.iterations == 3
+    assert len(report.replaced_ops) == 6
+    out_in = g.get_operation_by_name("out").inputs[0].op
+    assert out_in.type == "Relu" and out_in.inputs[0].name == "x:0"
+    np.testing.assert_allclose(run(g, "out:0", {"x:0": X}), ref, atol=1e-5)
+
+
+def test_max_iterations_limits_rounds():
+    g = chain(4)
+    report = ge.rewrite(
+        g, lambda a: tf.nn.relu(tf.nn.relu(a)), lambda m: tf.nn.relu(m.inputs[0]), max_iterations=1
+    )
+    assert report.matches == 2 and report.iterations == 1
+    with pytest.raises(ge.GraphEditValueError, match="max_iterations"):
+        ge.rewrite(g, lambda a: tf.nn.relu(a), lambda m: m.inputs[0], max_iterations=0)
+
+
+def test_interior_op_with_outside_consumer_is_not_matched():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [2], name="x")
+        inner = tf.nn.relu(x, name="inner")
+        tf.nn.relu(inner, name="outer")
+        tf.negative(inner, name="other")
+    assert ge.find_matches(g, lambda a: tf.nn.relu(tf.nn.relu(a))) == []
+    # the same through a control edge
+    g2 = tf.Graph()
+    with g2.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [2], name="x")
+        inner = tf.nn.relu(x, name="inner")
+        tf.nn.relu(inner, name="outer")
+        with g2.control_dependencies([inner]):
+            tf.negative(x, name="other")
+    assert ge.find_matches(g2, lambda a: tf.nn.relu(tf.nn.relu(a))) == []
+
+
+def test_repeated_argument_means_same_tensor():
+    g = tf.Graph()
+    with g.as_default():
+        a = tf.compat.v1.placeholder(tf.float32, [2], name="a")
+        b = tf.compat.v1.placeholder(tf.float32, [2], name="b")
+        tf.multiply(a, a, name="sq")
+        tf.multiply(a, b, name="ab")
+    ms = ge.find_matches(g, lambda x: x * x)
+    assert [m.root.name for m in ms] == ["sq"]
+    assert len(ge.find_matches(g, lambda x, y: x * y)) == 2
+
+
+def test_const_matches_any_const_unless_values_asked():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [2], name="x")
+        tf.multiply(x, tf.constant(3.0), name="m3")
+        tf.multiply(x, tf.constant(2.0), name="m2")
+    assert {m.root.name for m in ge.find_matches(g, lambda a: a * 2.0)} == {"m2", "m3"}
+    exact = ge.find_matches(g, lambda a: a * 2.0, match_const_values=True)
+    assert [m.root.name for m in exact] == ["m2"]
+
+
+def test_shared_const_is_not_replaced_and_does_not_block():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [2], name="x")
+        two = tf.constant(2.0, name="two")
+        tf.multiply(x, two, name="m1")
+        tf.multiply(tf.tanh(x), two, name="m2")
+    report = ge.rewrite(g, lambda a: a * 2.0, lambda m: m.inputs[0] + m.inputs[0])
+    assert report.matches == 2
+    assert "two" not in {o.name for o in report.replaced_ops}
+
+
+def test_unknown_rank_matmul_traces_to_batch_matmul():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [2, 3], name="x")
+        tf.matmul(x, tf.ones([3, 4]), name="mm")
+    assert ge.find_matches(g, lambda a, b: tf.matmul(a, b)) == []
+    spec = tf.TensorSpec([None, None], tf.float32)
+    assert len(ge.find_matches(g, lambda a, b: tf.matmul(a, b), pattern_dtypes=spec)) == 1
+
+
+def test_pattern_dtypes():
+    g = tf.Graph()
+    with g.as_default():
+        i = tf.compat.v1.placeholder(tf.int32, [2], name="i")
+        tf.cast(i, tf.float32, name="c")
+    with pytest.raises(ge.GraphEditValueError, match="own argument"):  # float32: no Cast op
+        ge.find_matches(g, lambda a: tf.cast(a, tf.float32))
+    ms = ge.find_matches(g, lambda a: tf.cast(a, tf.float32), pattern_dtypes=tf.int32)
+    assert [m.root.name for m in ms] == ["c"]
+    with pytest.raises(ge.GraphEditValueError, match="pattern_dtypes"):
+        ge.find_matches(g, lambda a: a + 1, pattern_dtypes=[tf.int32, tf.int32])
+
+
+def test_filter_rejects_matches():
+    g = chain(3)
+    report = ge.rewrite(
+        g,
+        lambda a: tf.nn.relu(a),
+        lambda m: tf.nn.relu6(m.inputs[0]),
+        filter=lambda m: m.root.name != "r1",
+    )
+    assert report.matches == 2
+    assert g.get_operation_by_name("r2").inputs[0].name == "r1:0"
+    assert g.get_operation_by_name("r1").inputs[0].op.type == "Relu6"
+
+
+def test_view_restricts_matching():
+    g = chain(3)
+    view = ge.sgv([g.get_operation_by_name("r1"), g.get_operation_by_name("r2")])
+    report = ge.rewrite(view, lambda a: tf.nn.relu(a), lambda m: tf.nn.relu6(m.inputs[0]))
+    assert report.matches == 2
+    assert {o.name for o in report.replaced_ops} == {"r1", "r2"}
+    assert g.get_operation_by_name("r1").inputs[0].name == "r0:0"  # r0 untouched
+    assert g.get_operation_by_name("r0").inputs[0].name == "x:0"
+
+
+def test_insert_after_every_op_of_a_type():
+    g = chain(2)
+    ref = run(g, "r1:0", {"x:0": X})
+    report = ge.rewrite(g, ge.OpMatcher(ge.op_type("Relu")), lambda m: m.outputs[0] * 2.0)
+    assert report.matches == 2 and report.replaced_ops == []  # the relus are still read
+    np.testing.assert_allclose(
+        run(g, "out:0", {"x:0": X}), np.tanh(2 * np.maximum(2 * np.maximum(X, 0), 0)), atol=1e-5
+    )
+    np.testing.assert_allclose(run(g, "r1:0", {"x:0": X}), 2 * ref, atol=1e-5)
+
+
+def test_control_dependencies_are_carried_over():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [2], name="x")
+        side = tf.no_op(name="side")
+        with g.control_dependencies([side]):
+            r = tf.nn.relu(x, name="r")
+        with g.control_dependencies([r.op]):
+            after = tf.tanh(x, name="after")
+        tf.negative(r, name="out")
+    report = ge.rewrite(g, lambda a: tf.nn.relu(a), lambda m: tf.nn.relu6(m.inputs[0]))
+    assert report.matches == 1
+    new = g.get_operation_by_name("out").inputs[0].op
+    assert new.type == "Relu6"
+    assert [c.name for c in new.control_inputs] == ["side"]
+    assert [c.name for c in after.op.control_inputs] == [new.name]
+
+
+def test_control_inputs_go_to_consumers_when_no_op_is_created():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [2], name="x")
+        side = tf.no_op(name="side")
+        with g.control_dependencies([side]):
+            i = tf.identity(x, name="i")
+        tf.negative(i, name="out")
+    ge.rewrite(g, ge.OpMatcher(ge.op_type("Identity")), lambda m: m.inputs[0])
+    out = g.get_operation_by_name("out")
+    assert out.inputs[0].name == "x:0"
+    assert [c.name for c in out.control_inputs] == ["side"]
+
+
+@pytest.mark.parametrize(
+    "bad, error",
+    [
+        (lambda m: [m.inputs[0], m.inputs[0]], "returned 2 tensor"),
+        (lambda m: tf.cast(m.inputs[0], tf.float64), "dtype float64"),
+        (lambda m: tf.zeros([5]), "shape"),
+        (lambda m: 3.0, "must be a tf.Tensor"),
+    ],
+)
+def test_bad_replacement_changes_no_pre_existing_node(bad, error):
+    g = chain(3)
+    before = snapshot(g)
+    calls = []
+
+    def replacement(m):
+        calls.append(m.root.name)
+        if len(calls) < 3:  # the first matches are fine, the last one is not
+            return tf.nn.relu6(m.inputs[0])
+        return bad(m)
+
+    with pytest.raises(ge.GraphEditError, match=error):
+        ge.rewrite(g, lambda a: tf.nn.relu(a), replacement)
+    assert len(calls) == 3
+    assert same_nodes(g, before)
+    np.testing.assert_allclose(
+        run(g, "out:0", {"x:0": X}), np.tanh(np.maximum(X, 0)), atol=1e-6
+    )
+
+
+def test_failure_in_a_later_round_undoes_earlier_rounds():
+    g = chain(4)
+    before = snapshot(g)
+    rounds = []
+
+    def replacement(m):
+        rounds.append(m)
+        if len(rounds) > 2:
+            raise RuntimeError("boom")
+        return tf.nn.relu(m.inputs[0])
+
+    with pytest.raises(RuntimeError, match="boom"):
+        ge.rewrite(g, lambda a: tf.nn.relu(tf.nn.relu(a)), replacement)
+    assert same_nodes(g, before)
+
+
+def test_replacement_from_another_graph():
+    g = chain(1)
+    other = tf.Graph()
+    with other.as_default():
+        foreign = tf.zeros([2, 3])
+    with pytest.raises(ge.GraphMismatchError, match="another graph"):
+        ge.rewrite(g, lambda a: tf.nn.relu(a), lambda m: foreign)
+
+
+def test_bad_arguments():
+    g = chain(1)
+    with pytest.raises(ge.GraphEditTypeError, match="OpMatcher or a function"):
+        ge.rewrite(g, 42, lambda m: m.inputs[0])
+    with pytest.raises(ge.GraphEditTypeError, match="replacement must be callable"):
+        ge.rewrite(g, lambda a: tf.nn.relu(a), None)
+    with pytest.raises(ge.GraphEditTypeError, match="tf.Graph or a SubGraphView"):
+        ge.rewrite("graph", lambda a: tf.nn.relu(a), lambda m: m.inputs[0])
+    with pytest.raises(ge.GraphEditValueError, match="returns its own argument"):
+        ge.rewrite(g, lambda a: a, lambda m: m.inputs[0])
+    with pytest.raises(ge.GraphEditValueError, match="not used"):
+        ge.rewrite(g, lambda a, b: tf.nn.relu(a), lambda m: m.inputs[0])
+    with pytest.raises(TypeError):  # also a builtin TypeError
+        ge.rewrite(g, lambda a: "nope", lambda m: m.inputs[0])
+
+
+def test_prune_returns_new_graph_and_leaves_input_untouched():
+    g = chain(3)
+    before = snapshot(g)
+    report = ge.rewrite(
+        g, lambda a: tf.nn.relu(a), lambda m: tf.nn.relu6(m.inputs[0]), prune=True
+    )
+    assert report.matches == 3
+    assert snapshot(g) == before
+    new = report.graph
+    assert new is not g
+    types = [op.type for op in new.get_operations()]
+    assert "Relu" not in types and types.count("Relu6") == 3
+    assert {op.name for op in new.get_operations()} >= {"x", "out"}
+    np.testing.assert_allclose(
+        run(new, "out:0", {"x:0": X}), np.tanh(np.minimum(np.maximum(X, 0), 6)), atol=1e-6
+    )
+
+
+def test_prune_keeps_replaced_output_sink():
+    g = chain(2)
+    with g.as_default():
+        pass
+    g2 = tf.Graph()
+    with g2.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [2, 3], name="x")
+        tf.nn.relu(tf.tanh(x, name="t"), name="final")
+    report = ge.rewrite(g2, lambda a: tf.nn.relu(a), lambda m: tf.nn.relu6(m.inputs[0]),
+                        prune=True)
+    names = {op.name for op in report.graph.get_operations()}
+    assert "final" not in names and "t" in names
+    (sink,) = [op for op in report.graph.get_operations() if op.type == "Relu6"]
+    np.testing.assert_allclose(
+        run(report.graph, sink.outputs[0], {"x:0": X}), np.maximum(np.tanh(X), 0), atol=1e-6
+    )
+
+
+def test_works_under_eager_and_inside_other_scopes():
+    assert tf.executing_eagerly()
+    g = chain(2)
+    other = tf.Graph()
+    with other.as_default(), tf.name_scope("elsewhere"):
+        report = ge.rewrite(g, lambda a: tf.nn.relu(a), lambda m: tf.nn.relu6(m.inputs[0]))
+    assert report.matches == 2
+    assert not other.get_operations()
+    assert all(not o.name.startswith("elsewhere") for o in report.new_ops)
