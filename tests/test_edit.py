@@ -272,7 +272,9 @@ class Model:
         self.ctrl = {}
 
     def consumers(self, t):
-        return [(name, i) for name, (_, ins) in self.ops.items() for i, x in enumerate(ins) if x == t]
+        return [
+            (name, i) for name, (_, ins) in self.ops.items() for i, x in enumerate(ins) if x == t
+        ]
 
     def has_cycle(self):
         preds = {n: {x.split(":")[0] for x in ins} | self.ctrl.get(n, set())
@@ -390,7 +392,7 @@ def test_random_edits_are_atomic_and_match_numpy(case):
         event(f"{action}: applied")
         model = expected
     # The graph matches the model's wiring and computes what numpy computes.
-    for name, (kind, ins) in model.ops.items():
+    for name, (_, ins) in model.ops.items():
         assert [t.name for t in g.get_operation_by_name(name).inputs] == ins, name
     g2 = tf.Graph()
     with g2.as_default():
