@@ -228,4 +228,7 @@ __all__ += ["rewrite", "passes", "Match", "MatchOps", "RewriteReport", "find_mat
             "strip_unused", "remove_identity", "fold_batch_norm", "replace_op_type",
             "fold_constants"]
 
+from graph_editor import keras
+from graph_editor.keras import graph_from_keras, split_keras_model
+__all__ += ["keras", "graph_from_keras", "split_keras_model"]
 # --- module exports end ---
