@@ -92,6 +92,20 @@ def _on_session_run(session: Any) -> None:
 _tf.install_session_run_hook(_on_session_run)
 
 
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside graph_editor."""
+    import os
+    import sys
+
+    pkg = os.path.dirname(os.path.abspath(__file__))
+    frame = sys._getframe(1)  # noqa: SLF001 - standard way to walk the stack
+    level = 1
+    while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == pkg:
+        frame = frame.f_back
+        level += 1
+    return level
+
+
 def _warn_live_sessions(graph: tf.Graph, ops: list[tf.Operation]) -> None:
     runs = _SESSIONS.get(graph)
     if not runs:
@@ -111,7 +125,7 @@ def _warn_live_sessions(graph: tf.Graph, ops: list[tf.Operation]) -> None:
                 "Session keeps computing the OLD graph. Open a new Session (save and "
                 "restore variables if needed) to run the edited graph.",
                 LiveSessionWarning,
-                stacklevel=4,
+                stacklevel=_caller_stacklevel(),
             )
             return
 

@@ -424,6 +424,7 @@ def test_live_session_warning(diamond, feed):
         ge.swap_ts(ns.a, ns.b)
     assert len(caught) == 1
     assert issubclass(caught[0].category, ge.LiveSessionWarning)
+    assert caught[0].filename == __file__  # points at the caller, not at graph_editor
     msg = str(caught[0].message)
     assert "'c'" in msg and "new Session" in msg
     # TF indeed keeps the old graph in that session; a new one sees the edit.
@@ -444,3 +445,18 @@ def test_exports():
         assert getattr(ge, name) is getattr(ge.reroute, name)
         assert name in ge.__all__
     assert ge.reroute.__name__ == "graph_editor.reroute"
+
+
+def test_reroute_inside_a_function_graph():
+    @tf.function
+    def f(x):
+        y = tf.tanh(x, name="y")
+        tf.negative(x, name="z")
+        return tf.identity(y, name="out")
+
+    g = f.get_concrete_function(tf.TensorSpec([2], tf.float32)).graph
+    y, z = g.get_tensor_by_name("y:0"), g.get_tensor_by_name("z:0")
+    assert ge.reroute_ts(z, y) == 1
+    assert names(g.get_operation_by_name("out").inputs) == ["z:0"]
+    with pytest.raises(ge.GraphEditValueError, match="cycle"):
+        ge.reroute_ts(g.get_tensor_by_name("out:0"), g.get_tensor_by_name("x:0"))
