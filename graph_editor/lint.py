@@ -369,9 +369,10 @@ def find_cut_points(
     Args:
         graph_or_fn: a ``tf.Graph``; or a ``ConcreteFunction`` (anything with a ``.graph``);
             or a ``tf.function`` together with ``signature`` (a list of ``tf.TensorSpec``
-            given to ``get_concrete_function``).
+            given to ``get_concrete_function``). A tf.function is never traced without it.
         inputs: tensors or tensor names (``"x:0"``; ``"x"`` means ``"x:0"``). Required for a
-            graph; for a function, defaults to its non-resource inputs.
+            graph; for a function, defaults to its arguments (captured variables and
+            constants excluded).
         outputs: tensors or tensor names. Required for a graph; for a function, defaults
             to its outputs.
         signature: see ``graph_or_fn``.
@@ -393,7 +394,8 @@ def find_cut_points(
     if inputs is None:
         if not is_fn:
             raise GraphEditValueError("find_cut_points: pass inputs=[...] for a tf.Graph.")
-        inputs = [t for t in graph.inputs if t.dtype != tf.resource]
+        captured = {id(t) for t in getattr(graph, "internal_captures", ())}
+        inputs = [t for t in graph.inputs if id(t) not in captured and t.dtype != tf.resource]
     if outputs is None:
         if not is_fn:
             raise GraphEditValueError("find_cut_points: pass outputs=[...] for a tf.Graph.")

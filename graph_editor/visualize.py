@@ -491,15 +491,14 @@ def to_dot(
     for nid in members:
         parent = util.scope_dirname(nid.rstrip("/"))
         tree.setdefault(parent, []).append(nid)
-    children: dict[str, list[str]] = {}
+    children: dict[str, dict[str, None]] = {}  # parent scope -> sub-scopes, ordered
     for scope in list(tree):
         while scope:
             parent = util.scope_dirname(scope[:-1])
-            kids = children.setdefault(parent, [])
-            if scope not in kids:
-                kids.append(scope)
-            else:
+            kids = children.setdefault(parent, {})
+            if scope in kids:
                 break
+            kids[scope] = None
             scope = parent
 
     lines = [f"digraph {_q('G')} {{"]

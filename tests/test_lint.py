@@ -335,3 +335,17 @@ def test_validate_accepts_v1_while_loops():
     assert ge.validate(g) == []  # the loop's back edge is not a cycle problem
     with tf.compat.v1.Session(graph=g) as sess:
         np.testing.assert_allclose(sess.run(out, {x: [1.0, 2.0]}), [8.0, 16.0])
+
+
+def test_cut_points_of_functions_ignore_captured_tensors():
+    v = tf.Variable([1.0, 2.0, 3.0])
+    c = tf.constant([5.0, 5.0, 5.0])
+
+    @tf.function
+    def fn(t):
+        return tf.nn.relu(t * v + c, name="r") * 2.0
+
+    cf = fn.get_concrete_function(tf.TensorSpec([3], tf.float32))
+    assert len(cf.graph.internal_captures) == 2  # the variable handle and the constant
+    # the captured constant enters at `add`, but it is not an input: `mul` is a cut point
+    assert ge.find_cut_points(cf)[:3] == ["mul:0", "add:0", "r:0"]
