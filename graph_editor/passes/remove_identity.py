@@ -3,8 +3,9 @@
 Consumers of an ``Identity`` / ``Snapshot`` / ``IdentityN`` output read its input instead;
 the identity's control inputs move to those consumers, and ops that waited for the identity
 (``^identity``) now wait for its input's op and its control inputs. Ops waiting for a
-``NoOp`` wait for the NoOp's control inputs instead. Identities and NoOps that nothing
-reads (graph outputs, train ops) are left alone, as are the ops named in ``keep``.
+``NoOp`` that has control inputs wait for those control inputs instead. Identities and
+NoOps that nothing reads (graph outputs, train ops) are left alone, as are the ops named in
+``keep``.
 
 Example::
 
@@ -36,10 +37,10 @@ def _remove_noops(graph: tf.Graph, kept: set, journal: Any, report: rewrite.Rewr
     for op in graph.get_operations():  # creation order: upstream NoOps first in chains
         if op.type != "NoOp" or op in kept:
             continue
-        dependents = list(control_outputs(op))
-        if not dependents:
-            continue
         cins = list(op.control_inputs)
+        dependents = list(control_outputs(op)) if cins else []
+        if not dependents:  # a graph output, or a lone NoOp: nothing to bypass
+            continue
         for d in dependents:
             journal.remove_controls(d, [op])
             journal.add_controls(d, cins)

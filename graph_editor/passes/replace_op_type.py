@@ -28,7 +28,7 @@ __all__ = ["replace_op_type"]
 def _op_def(graph: tf.Graph, type_name: str) -> Any:
     try:
         return _tf.op_def_for_type(graph, type_name)
-    except (KeyError, ValueError, tf.errors.NotFoundError):
+    except (KeyError, ValueError, RuntimeError, tf.errors.NotFoundError):
         raise GraphEditValueError(
             f"{type_name!r} is not a registered op type (check the spelling: op types are "
             "CamelCase, e.g. 'Relu6')."

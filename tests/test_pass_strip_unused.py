@@ -1,0 +1,80 @@
+"""ge.strip_unused: a new graph with what the outputs need, cut at the inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from conftest import run
+
+import graph_editor as ge
+
+
+def test_keeps_only_what_outputs_need(diamond, feed):
+    g, ns = diamond
+    before = g.as_graph_def().SerializeToString(deterministic=True)
+    new = ge.strip_unused(g, [ns.a, "b:0"], ["e:0"])
+    assert new is not g
+    assert [op.name for op in new.get_operations()] == ["a", "b", "c", "d", "e"]
+    assert g.as_graph_def().SerializeToString(deterministic=True) == before
+    np.testing.assert_allclose(run(new, "e:0", feed), run(g, "e:0", feed), atol=1e-6)
+
+
+def test_cut_at_inner_tensor_becomes_placeholder(diamond):
+    g, ns = diamond
+    new = ge.strip_unused(g, ["c:0", "b"], [ns.d.op])
+    c = new.get_operation_by_name("c")
+    assert c.type == "Placeholder" and c.get_attr("dtype") == tf.float32
+    assert c.outputs[0].shape.as_list() == [2]
+    assert {op.name for op in new.get_operations()} == {"b", "c", "d"}
+    out = run(new, "d:0", {"c:0": np.array([1.0, 2.0], np.float32),
+                           "b:0": np.array([3.0, 5.0], np.float32)})
+    np.testing.assert_allclose(out, [3.0, 10.0])
+
+
+def test_control_dependencies_are_followed():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [], name="x")
+        side = tf.no_op(name="side")
+        with g.control_dependencies([side]):
+            y = tf.identity(x, name="y")
+        tf.negative(x, name="unused")
+    new = ge.strip_unused(g, [], [y])
+    assert {op.name for op in new.get_operations()} == {"x", "side", "y"}
+    assert [c.name for c in new.get_operation_by_name("y").control_inputs] == ["side"]
+
+
+def test_placeholder_input_drops_its_control_inputs():
+    g = tf.Graph()
+    with g.as_default():
+        init = tf.no_op(name="init")
+        with g.control_dependencies([init]):
+            x = tf.compat.v1.placeholder(tf.float32, [], name="x")
+        tf.square(x, name="y")
+    new = ge.strip_unused(g, ["x:0"], ["y"])
+    assert {op.name for op in new.get_operations()} == {"x", "y"}
+    assert run(new, "y:0", {"x:0": 3.0}) == 9.0
+
+
+def test_errors(diamond):
+    g, ns = diamond
+    with pytest.raises(ge.GraphEditKeyError, match="nope"):
+        ge.strip_unused(g, [], ["nope:0"])
+    with pytest.raises(KeyError):
+        ge.strip_unused(g, ["zz"], ["e"])
+    with pytest.raises(ge.GraphEditTypeError):
+        ge.strip_unused(g, [], [42])
+    with pytest.raises(ge.GraphEditTypeError):
+        ge.strip_unused("g", [], ["e"])
+    other = tf.Graph()
+    with other.as_default():
+        t = tf.constant(1.0)
+    with pytest.raises(ge.GraphMismatchError):
+        ge.strip_unused(g, [], [t])
+    g2 = tf.Graph()
+    with g2.as_default():
+        a, b = tf.split(tf.compat.v1.placeholder(tf.float32, [4], name="p"), 2, name="split")
+        tf.add(a, b, name="s")
+    with pytest.raises(ge.GraphEditValueError, match="2 outputs"):
+        ge.strip_unused(g2, ["split:1"], ["s"])
