@@ -41,6 +41,15 @@ class _Parser(argparse.ArgumentParser):
         raise CommandError(f"{message} (see `{self.prog} --help`)", 2, prog=self.prog)
 
 
+_PROGRESS_MIN_OPS = 2000
+
+
+def _progress(message: str) -> None:
+    """A progress line on stderr, only when it is a terminal (never in pipes or logs)."""
+    if sys.stderr.isatty():
+        print(message, file=sys.stderr, flush=True)
+
+
 def _quiet_tf() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -175,6 +184,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
     from graph_editor import lint, visualize
 
+    _progress(f"loading {args.path} ...")
     model = _load(args.path)
     g = model.graph
     ops = g.get_operations()
@@ -240,6 +250,7 @@ def _cmd_draw(args: argparse.Namespace) -> int:
         raise CommandError(f"'{out}': the output must end in .svg, .png, .pdf or .dot", 2)
     if args.max_ops is not None and args.max_ops <= 0:
         raise CommandError(f"--max-ops must be positive, got {args.max_ops}", 2)
+    _progress(f"loading {args.path} ...")
     model = _load(args.path)
     obj: Any = model.graph
     if args.scope:
@@ -247,6 +258,9 @@ def _cmd_draw(args: argparse.Namespace) -> int:
         if not scope_ops:
             raise CommandError(f"no op under scope '{args.scope}' in '{model.path}'", 2)
         obj = SubGraphView(scope_ops)
+    n_ops = len(obj.ops) if isinstance(obj, SubGraphView) else len(model.graph.get_operations())
+    if n_ops > _PROGRESS_MIN_OPS:
+        _progress(f"drawing {n_ops} ops with Graphviz (large graphs take a while) ...")
     try:
         visualize.render(
             obj,
@@ -266,8 +280,7 @@ def _cmd_draw(args: argparse.Namespace) -> int:
                 "--max-ops"
             )
         raise CommandError(text, 1) from e
-    n = len(obj.ops) if isinstance(obj, SubGraphView) else len(model.graph.get_operations())
-    print(f"wrote {out} ({n} ops)")
+    print(f"wrote {out} ({n_ops} ops)")
     return 0
 
 

@@ -185,6 +185,14 @@ def test_draw_svg(models, tmp_path, capsys):
     assert "<svg" in out_file.read_text()
 
 
+def test_progress_lines_only_on_a_terminal(models, capsys, monkeypatch):
+    code, _, err = _run(capsys, ["inspect", str(models / "model.pb")])
+    assert code == 0 and err == ""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, _, err = _run(capsys, ["inspect", str(models / "model.pb")])
+    assert code == 0 and err == f"loading {models / 'model.pb'} ...\n"
+
+
 # --------------------------------------------------------------------------------------------
 # usage
 # --------------------------------------------------------------------------------------------
