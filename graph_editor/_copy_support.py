@@ -385,7 +385,8 @@ def _map_name(info: Any, name: str, is_tensor: bool) -> str | None:
 def rewrap_variables(info: Any) -> list[tuple[tf.Variable, tf.Variable]]:
     """Re-wrap the copies of the source's collected variables as ``tf.Variable`` objects.
 
-    A variable is re-wrapped when its variable op and its initializer were both copied;
+    A variable is re-wrapped when its variable op, initializer and snapshot (read) op were
+    all copied;
     its ``VariableDef`` is rewritten to the copies' names and loaded in the destination
     (ResourceVariable or RefVariable, as the original). Returns ``(original, copy)`` pairs
     in collection order; they are recorded in ``info._transformed_vars``.
@@ -412,8 +413,8 @@ def rewrap_variables(info: Any) -> list[tuple[tf.Variable, tf.Variable]]:
             vdef.initializer_name = initializer_name
             vdef.initial_value_name = _map_name(info, vdef.initial_value_name, True) or ""
             vdef.snapshot_name = _map_name(info, vdef.snapshot_name, True) or ""
-            if not vdef.is_resource and not vdef.snapshot_name:
-                continue  # a RefVariable cannot be loaded without its snapshot
+            if not vdef.snapshot_name:
+                continue  # TF cannot load a VariableDef without its snapshot (read) tensor
             v_ = _tf.variable_from_proto(info.graph_, vdef)
             info._transformed_vars[id(v)] = (v, v_)
             info._original_vars[id(v_)] = (v_, v)

@@ -495,7 +495,7 @@ class Transformer:
             support.finalize_colocation(
                 info, [info.transformed_ops[op] for op in info._pending_colocation]
             )
-        self._assign_collections_and_variables(info)
+        self._assign_collections_and_variables(info, order)
         return self._transform_sgv(info, sgv, order), TransformerInfo(info)
 
     # -- per-op path --------------------------------------------------------------------------
@@ -505,8 +505,6 @@ class Transformer:
         support.copy_functions(info.graph, info.graph_, node_defs)
         handler = self.transform_op_handler
         legacy = _is_legacy_op_handler(handler)
-        custom_collections = self.assign_collections_handler is not (
-            assign_renamed_collections_handler)
         for op in order:
             new_inputs = [self._transformed_t(info, t, op, i) for i, t in enumerate(op.inputs)]
             if legacy:
@@ -527,13 +525,9 @@ class Transformer:
                 )
             info.transformed_ops[op] = op_
             info._original_ops[op_] = op
-            if custom_collections:
-                self.assign_collections_handler(info, op, op_)
             for t, t_ in zip(op.outputs, op_outputs_):
                 info.transformed_ts[t] = t_
                 info._original_ts[t_] = t
-                if custom_collections:
-                    self.assign_collections_handler(info, t, t_)
 
     def _external_t(self, info: _TmpInfo, t: tf.Tensor) -> tf.Tensor:
         """The destination tensor for an outside tensor (handler called once per tensor)."""
@@ -596,7 +590,10 @@ class Transformer:
 
     # -- shared tail ----------------------------------------------------------------------
 
-    def _assign_collections_and_variables(self, info: _TmpInfo) -> None:
+    def _assign_collections_and_variables(self, info: _TmpInfo,
+                                          order: list[tf.Operation]) -> None:
+        """Variables, then collections: in bulk for the default handler, else the handler
+        is called for each copied op, each of its outputs, then each variable."""
         pairs = support.rewrap_variables(info)
         if self.assign_collections_handler is assign_renamed_collections_handler:
 
@@ -612,8 +609,15 @@ class Transformer:
 
             support.assign_collections(info, lookup)
         else:
+            handler = self.assign_collections_handler
+            for op in order:
+                handler(info, op, info.transformed_ops[op])
+                for t in op.outputs:
+                    t_ = info.transformed_ts.get(t)
+                    if t_ is not None:
+                        handler(info, t, t_)
             for v, v_ in pairs:
-                self.assign_collections_handler(info, v, v_)
+                handler(info, v, v_)
 
     def _transform_sgv(self, info: _TmpInfo, sgv: subgraph.SubGraphView,
                        order: list[tf.Operation]) -> subgraph.SubGraphView:
