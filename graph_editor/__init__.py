@@ -231,4 +231,32 @@ __all__ += ["rewrite", "passes", "Match", "MatchOps", "RewriteReport", "find_mat
 from graph_editor import keras
 from graph_editor.keras import graph_from_keras, split_keras_model
 __all__ += ["keras", "graph_from_keras", "split_keras_model"]
+from graph_editor import transform
+from graph_editor.transform import (
+    Transformer,
+    TransformerInfo,
+    assign_renamed_collections_handler,
+    copy,
+    copy_op_handler,
+    copy_with_input_replacements,
+    graph_replace,
+    keep_t_if_possible_handler,
+    replace_t_with_placeholder_handler,
+    transform_op_if_inside_handler,
+)
+
+__all__ += [
+    "transform",
+    "Transformer",
+    "TransformerInfo",
+    "copy",
+    "copy_with_input_replacements",
+    "graph_replace",
+    "replace_t_with_placeholder_handler",
+    "keep_t_if_possible_handler",
+    "assign_renamed_collections_handler",
+    "transform_op_if_inside_handler",
+    "copy_op_handler",
+]
+
 # --- module exports end ---
