@@ -79,6 +79,8 @@ def _ops_to_check(obj: Any) -> tuple[list[tf.Operation], list[Problem]]:
         return list(obj.ops), []
     if isinstance(obj, tf.Operation):
         return [obj], []
+    if isinstance(getattr(obj, "graph", None), tf.Graph) and not isinstance(obj, tf.Tensor):
+        return obj.graph.get_operations(), []  # a ConcreteFunction
     if util.is_iterable(obj) and not isinstance(obj, (str, bytes)):
         ops = util.make_list_of_op(obj, check_graph=False, allow_graph=False)
         by_graph: dict[int, list[str]] = {}
@@ -99,7 +101,8 @@ def _ops_to_check(obj: Any) -> tuple[list[tf.Operation], list[Problem]]:
             )
         return ops, problems
     raise GraphEditTypeError(
-        "validate expects a tf.Graph, a SubGraphView, an op or a list of ops, got "
+        "validate expects a tf.Graph, a ConcreteFunction, a SubGraphView, an op or a list of "
+        "ops, got "
         f"{util._describe(obj)}."
     )
 
@@ -259,8 +262,8 @@ def validate(graph: Any, raise_on_error: bool = False) -> list[Problem]:
     gives a hint.
 
     Args:
-        graph: a ``tf.Graph``, a :class:`SubGraphView`, an op or a list of ops (then only
-            those ops are checked).
+        graph: a ``tf.Graph`` or a ``ConcreteFunction`` (its graph); or a
+            :class:`SubGraphView`, an op or a list of ops (then only those ops are checked).
         raise_on_error: raise :class:`~graph_editor.errors.GraphValidationError` if a problem
             of severity ``"error"`` is found (warnings never raise).
 
@@ -279,7 +282,10 @@ def validate(graph: Any, raise_on_error: bool = False) -> list[Problem]:
     problems += _check_cycles(ops)
     problems += _check_inputs(ops)
     if ops:
-        names = None if isinstance(graph, tf.Graph) else {op.name for op in ops}
+        partial = isinstance(graph, (SubGraphView, tf.Operation)) or (
+            not isinstance(graph, tf.Graph) and util.is_iterable(graph)
+        )
+        names = {op.name for op in ops} if partial else None
         problems += _check_functions(ops[0].graph, names)
     problems += _check_placeholders(ops)
     problems.sort(key=lambda p: p.severity != "error")

@@ -349,3 +349,13 @@ def test_cut_points_of_functions_ignore_captured_tensors():
     assert len(cf.graph.internal_captures) == 2  # the variable handle and the constant
     # the captured constant enters at `add`, but it is not an input: `mul` is a cut point
     assert ge.find_cut_points(cf)[:3] == ["mul:0", "add:0", "r:0"]
+
+
+def test_validate_a_concrete_function():
+    @tf.function
+    def fn(x):
+        return tf.cond(x[0] > 0, lambda: x * 2.0, lambda: x - 1.0)
+
+    cf = fn.get_concrete_function(tf.TensorSpec([2], tf.float32))
+    assert ge.validate(cf) == []
+    assert ge.validate(cf.graph) == []
