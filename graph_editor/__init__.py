@@ -259,4 +259,6 @@ __all__ += [
     "copy_op_handler",
 ]
 
+from graph_editor import saved_model
+__all__ += ["saved_model"]
 # --- module exports end ---

@@ -86,7 +86,7 @@ def resolve_tensor(graph: tf.Graph, name: Any, what: str = "tensor") -> tf.Tenso
         'StatefulPartitionedCall/sequential/dense_1/BiasAdd:0'
     """
     if isinstance(name, tf.Tensor):
-        if name.graph is not graph:
+        if getattr(name, "graph", None) is not graph:  # eager tensors have no graph
             raise GraphMismatchError(
                 f"The {what} '{getattr(name, 'name', name)}' is not in the edited graph "
                 f"'{getattr(graph, 'name', graph)}'. Pass a tensor of that graph or its name "

@@ -54,6 +54,7 @@ __all__ = [
 ]
 
 _CALL_OPS = frozenset({"PartitionedCall", "StatefulPartitionedCall"})
+_PURE_READS = frozenset({"ReadVariableOp"})
 
 
 class _Source:
@@ -166,12 +167,16 @@ def graph_from_function(fn: Any, *args_or_specs: Any, inline: bool = True) -> tf
     else:
         gd = src.as_graph_def()
     params = list(_tf.function_type_of(cf).parameters.values())
+    structured = src.structured_outputs
+    if not all(isinstance(t, tf.Tensor) for t in tf.nest.flatten(structured)):
+        # Restored signatures describe their outputs with TensorSpecs.
+        structured = tf.nest.pack_sequence_as(structured, list(src.outputs))
     graph = _copy(
         src,
         gd,
         name=f"{src.name}_edit",
         arg_ts=function_inputs(src),
-        outputs=src.structured_outputs,
+        outputs=structured,
         input_signature=src.structured_input_signature,
         parameters=params,
         keep_control_outputs=True,
@@ -437,15 +442,40 @@ def function_from_graph(graph: tf.Graph, inputs: Any = None, outputs: Any = None
         out_struct = graph.structured_outputs
     else:
         out_struct = tf.nest.map_structure(lambda n: resolve_tensor(graph, n, "output"), outputs)
+    return _build_function(
+        graph, in_ts, out_struct, signature, params,
+        keep_control_outputs=inputs is None and outputs is None,
+    )
+
+
+def _build_function(
+    graph: tf.Graph,
+    in_ts: list[tf.Tensor],
+    out_struct: Any,
+    signature: Any = None,
+    params: list | None = None,
+    *,
+    keep_control_outputs: bool = False,
+    drop_control: set | None = None,
+    name: str | None = None,
+) -> Any:
+    """Copy what ``out_struct`` needs (fed by ``in_ts``) and compile it.
+
+    Without ``signature`` the function takes ``in_ts`` positionally (TensorSpecs named
+    after the tensors' ops).
+    """
+    if signature is None:
+        signature = (_specs_for(in_ts), {})
     copy = _copy(
         graph,
         None,
-        name=f"{graph.name}_fn",
+        name=name or f"{graph.name}_fn",
         arg_ts=in_ts,
         outputs=out_struct,
         input_signature=signature,
         parameters=params,
-        keep_control_outputs=inputs is None and outputs is None,
+        keep_control_outputs=keep_control_outputs,
+        drop_control=drop_control,
     )
     return _compile(copy)
 
@@ -519,7 +549,9 @@ def _cut(graph: tf.Graph, at: Any) -> tuple[list[tf.Tensor], set]:
             elif t.op not in seen:
                 stack.append(t.op)
         for c in op.control_inputs:
-            if c in head_side:
+            # Control edges to the head side are honoured by running the head first; those
+            # to plain variable reads (auto control deps) only order a value nobody uses.
+            if c in head_side or c.type in _PURE_READS:
                 drop.add((op, c))
             elif c not in seen:
                 stack.append(c)
@@ -651,7 +683,7 @@ def insert_at(fn: Any, at: Any, op_fn: Callable[[tf.Tensor], Any], *specs: Any) 
                         f"insert_at: op_fn({t.name}) returned {util._describe(new)}, not a "
                         "tensor."
                     ) from e
-        if new.graph is not graph:
+        if getattr(new, "graph", None) is not graph:
             raise GraphEditTypeError(
                 f"insert_at: op_fn({t.name}) returned a tensor of another graph "
                 f"('{getattr(new, 'name', new)}'); build it from its argument with TF ops."
