@@ -14,11 +14,12 @@ and nothing is written when a command fails.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from graph_editor.errors import GraphEditError
 
 __all__ = ["main", "CommandError"]
 
@@ -48,10 +49,6 @@ def _progress(message: str) -> None:
     """A progress line on stderr, only when it is a terminal (never in pipes or logs)."""
     if sys.stderr.isatty():
         print(message, file=sys.stderr, flush=True)
-
-
-def _quiet_tf() -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 # --------------------------------------------------------------------------------------------
@@ -184,6 +181,8 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
     from graph_editor import lint, visualize
 
+    if args.max_rows < 0:
+        raise CommandError(f"--max-rows must be >= 0, got {args.max_rows}", 2)
     _progress(f"loading {args.path} ...")
     model = _load(args.path)
     g = model.graph
@@ -352,7 +351,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         >>> main(["inspect", "model.pb"])
         0
     """
-    _quiet_tf()
     parser = _parser()
     try:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
@@ -367,6 +365,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             prog = f"{PROG} {command}" if command else PROG
         print(f"{prog}: error: {e}", file=sys.stderr)
         return e.code
+    except GraphEditError as e:  # a library check refused the input
+        command = getattr(locals().get("args"), "command", None)
+        print(f"{PROG} {command}: error: {e}".replace("\n", " "), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130

@@ -114,6 +114,8 @@ def test_inspect_bad_inputs(models, capsys):
     assert code == 1 and "corrupt.pb" in _one_error_line(err, "inspect")
     code, out, err = _run(capsys, ["inspect", str(models / "empty_dir")])
     assert code == 2 and "not a SavedModel" in _one_error_line(err, "inspect")
+    code, out, err = _run(capsys, ["inspect", str(models / "model.pb"), "--max-rows", "-1"])
+    assert code == 2 and "--max-rows" in _one_error_line(err, "inspect")
     (models / "notes.txt").write_text("hello")
     code, out, err = _run(capsys, ["inspect", str(models / "notes.txt")])
     assert code == 1 and "notes.txt" in _one_error_line(err, "inspect")
