@@ -192,7 +192,6 @@ class Plan:
         self.pending: list[PendingTensor] = []
         self.orig: dict[tuple, Any] = {}  # (op, slot) -> the tensor it reads in the graph
         self.views: dict[int, Any] = {}  # id(SubGraphView) -> its virtual state (reroute.py)
-        self._keep: dict[int, Any] = {}
         self._inputs_cache: dict[tf.Operation, list] = {}
 
     # -- graph -----------------------------------------------------------------------------
@@ -234,6 +233,8 @@ class Plan:
 
     def consumers(self, t: Any) -> list:
         """Unique ops reading ``t`` in the virtual graph, TF's order then added ones."""
+        if not self.slots:  # nothing rewired yet: the graph's own answer
+            return list(dict.fromkeys(t.consumers()))
         res: dict = {}
         for c in t.consumers():
             if c in res:
@@ -273,7 +274,6 @@ class Plan:
         if (op, i) not in self.orig:
             self.orig[(op, i)] = old  # not modified before: the virtual input is the actual
         over[i] = t
-        self._keep[id(t)] = t
         self.added.setdefault(id(t), {})[op] = None
 
     def set_control_inputs(self, op: tf.Operation, cops: list) -> None:

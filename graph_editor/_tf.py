@@ -297,33 +297,35 @@ def update_edges(graph: tf.Graph, edits: list, done: list | None = None) -> None
     from tensorflow.python.client import pywrap_tf_session
 
     update = pywrap_tf_session.UpdateEdge
+    outputs: dict[int, Any] = {}  # id(t) -> its TF_Output, built once per tensor
     with graph._c_graph.get() as c_graph:  # noqa: SLF001
         for k, (op, i, t) in enumerate(edits):
-            op._inputs_val = None  # noqa: SLF001 - Python-side cache of op.inputs
-            update(c_graph, t._as_tf_output(), op._tf_input(i))  # noqa: SLF001
+            src = outputs.get(id(t))
+            if src is None:
+                src = outputs[id(t)] = t._as_tf_output()  # noqa: SLF001
+            update(c_graph, src, op._tf_input(i))  # noqa: SLF001
+            # ``Operation._inputs_val`` caches ``op.inputs`` (a tuple); TF's own
+            # ``_update_input`` drops it. Patch it instead, so that it stays warm.
+            cached = op._inputs_val  # noqa: SLF001
+            if cached is not None:
+                cached = list(cached)
+                cached[i] = t
+                op._inputs_val = tuple(cached)  # noqa: SLF001
             if done is not None:
                 done.append(k)
 
 
 def input_slots(op: tf.Operation, t: tf.Tensor) -> list[int]:
-    """Indices of ``op``'s inputs that read ``t``, where ``op`` is in ``t.consumers()``.
+    """Indices of ``op``'s inputs that read ``t`` (``t`` compared by identity).
 
-    Same answer as ``[i for i, x in enumerate(op.inputs) if x is t]`` at about half the
-    cost: ``op.inputs`` wraps every input in a Python tensor (a name lookup each), this
-    compares the C ``TF_Output`` structs (operation pointer and index) instead.
+    Reads TF's Python-side cache of ``op.inputs`` (``Operation._inputs_val``), filling it
+    if empty: :func:`update_edges` keeps it up to date, so repeated edits stay cheap (the
+    cold read wraps each input in a Python tensor through a name lookup).
     """
-    from tensorflow.python.client import pywrap_tf_session
-
-    c_op = op._c_op  # noqa: SLF001
-    if pywrap_tf_session.TF_OperationNumInputs(c_op) == 1:
-        return [0]  # op consumes t (the caller's contract) through its only input
-    src = t.op._c_op  # noqa: SLF001
-    idx = t.value_index
-    return [
-        i
-        for i, x in enumerate(pywrap_tf_session.GetOperationInputs(op._c_op))  # noqa: SLF001
-        if x.index == idx and x.oper == src
-    ]
+    cached = op._inputs_val  # noqa: SLF001
+    if cached is None:
+        cached = op.inputs
+    return [i for i, x in enumerate(cached) if x is t]
 
 
 def add_control_edges(op: tf.Operation, control_ops: list) -> None:

@@ -164,20 +164,21 @@ def _check_pairs(plan: _edits.Plan, ts0: list, ts1: list) -> None:
             f"(ts0: {[t.name for t in ts0]}, ts1: {[t.name for t in ts1]}). Tensors are "
             "rerouted pairwise; pass lists of equal length."
         )
+    if ts0:  # each list is of one graph already (make_list_of_t, or a view's tensors)
+        plan.use_graph(ts0[0].graph)
+        plan.use_graph(ts1[0].graph)
     for k, (t0, t1) in enumerate(zip(ts0, ts1)):
-        plan.use_graph(t0.graph)
-        plan.use_graph(t1.graph)
         if t0 is t1:
             continue
         d0, d1 = t0.dtype, t1.dtype
-        if d0.base_dtype != d1.base_dtype:
+        if d0 is not d1 and d0.base_dtype != d1.base_dtype:
             raise GraphEditValueError(
                 f"Dtypes {d0.name} and {d1.name} are not compatible: pair {k} is tensor "
                 f"'{t0.name}' ({d0.name}) and tensor '{t1.name}' ({d1.name}). Their consumers "
                 "would get a tensor of the wrong type; insert a tf.cast first."
             )
         s0, s1 = t0.shape, t1.shape
-        if not s0.is_compatible_with(s1):
+        if not (s0 == s1 or s0.is_compatible_with(s1)):
             raise GraphEditValueError(
                 f"Shapes {s0} and {s1} are not compatible: pair {k} is tensor '{t0.name}' "
                 f"{s0} and tensor '{t1.name}' {s1}. Reshape one of them first."
@@ -517,14 +518,12 @@ def _control_ops(op: tf.Operation, cops: Any, plan: _edits.Plan) -> list[tf.Oper
 def _add_control_inputs(plan: _edits.Plan, op: tf.Operation, cops: list) -> None:
     current = plan.control_inputs(op)
     present = set(current)
-    new = []
     for cop in cops:
         if cop in present:
             raise GraphEditValueError(
                 f"'{cop.name}' is already a control input of '{op.name}'; nothing to add."
             )
-        present.add(cop)
-        new.append(cop)
+    new = list(dict.fromkeys(cops))  # a repeat within cops is added once (TF keeps one)
     plan.set_control_inputs(op, current + new)
 
 
