@@ -5,10 +5,11 @@ Subcommands::
     graph-editor demo [-o DIR]                    # the classic surgeries, checked numerically
     graph-editor inspect PATH [--max-rows N]      # SavedModel dir or GraphDef .pb / .pbtxt
     graph-editor draw PATH -o OUT.svg [--scope S] [--max-ops N] [--collapse-depth D]
+    graph-editor cut PATH --at TENSOR -o OUTDIR [--signature KEY] [--no-check]
 
 Exit codes: 0 success, 1 failure (a check failed, Graphviz missing, unreadable file),
-2 usage error (bad arguments, missing path, unknown scope). Errors are one line on stderr,
-and nothing is written when a command fails.
+2 usage error (bad arguments, missing path, unknown scope or tensor). Errors are one line on
+stderr, and nothing is written when a command fails.
 """
 
 from __future__ import annotations
@@ -334,6 +335,23 @@ def _parser() -> _Parser:
     p.add_argument("--collapse-depth", type=int, default=None,
                    help="draw name scopes deeper than this as single nodes")
     p.set_defaults(func=_cmd_draw)
+
+    p = sub.add_parser(
+        "cut",
+        help="cut a SavedModel in two at a tensor: OUTDIR/head and OUTDIR/tail",
+        description="Cut a SavedModel in two at one or more tensors (ge.saved_model.split): "
+        "OUTDIR/head computes the cut tensors from the inputs, OUTDIR/tail the outputs from "
+        "them; then check tail(head(x)) against the original on random inputs.",
+    )
+    p.add_argument("path", help="SavedModel directory")
+    p.add_argument("--at", action="append", required=True, metavar="TENSOR",
+                   help="tensor to cut at (a unique name suffix works); repeat for several")
+    p.add_argument("-o", "--output", required=True, help="output directory (new or empty)")
+    p.add_argument("--signature", default="serving_default",
+                   help="the signature to cut (default: serving_default)")
+    p.add_argument("--no-check", action="store_true",
+                   help="skip the numeric check of tail(head(x)) against the original")
+    p.set_defaults(func=_cmd_cut)
     return parser
 
 
@@ -381,3 +399,88 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise CommandError(f"'{out}' exists and is not a directory", 2)
     return run_demo(out)
+
+
+# --------------------------------------------------------------------------------------------
+# cut
+# --------------------------------------------------------------------------------------------
+
+
+def _check_cut(path: Path, head: Path, tail: Path, key: str) -> str:
+    """Compare tail(head(x)) with the original on random inputs; a one-line verdict."""
+    import numpy as np
+    import tensorflow as tf
+
+    original = tf.saved_model.load(str(path)).signatures[key]
+    specs = original.structured_input_signature[1]
+    if not specs or any(not s.dtype.is_floating or s.shape.rank is None
+                        for s in specs.values()):
+        return "check skipped (inputs are not all floating tensors of known rank)"
+    rng = np.random.default_rng(0)
+    inputs = {
+        name: tf.constant(rng.normal(size=[2 if d is None else d for d in s.shape.as_list()]),
+                          dtype=s.dtype)
+        for name, s in specs.items()
+    }
+    expected = original(**inputs)
+    mid = tf.saved_model.load(str(head)).signatures[key](**inputs)
+    got = tf.saved_model.load(str(tail)).signatures[key](**mid)
+    if sorted(got) != sorted(expected):
+        raise CommandError(f"check failed: the tail's outputs {sorted(got)} are not the "
+                           f"original's {sorted(expected)}", 1)
+    err = max(float(np.max(np.abs(got[k].numpy() - expected[k].numpy()), initial=0.0))
+              for k in expected)
+    if not err <= 1e-4:
+        raise CommandError(f"check failed: tail(head(x)) differs from the original by {err:.2e}",
+                           1)
+    return f"check: max|tail(head(x)) - model(x)| = {err:.1e} on random inputs"
+
+
+def _cmd_cut(args: argparse.Namespace) -> int:
+    import shutil
+    import tempfile
+
+    import graph_editor as ge
+    from graph_editor.errors import GraphEditKeyError
+
+    out = Path(args.output)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise CommandError(f"'{out}' exists and is not an empty directory", 2)
+    if not out.parent.is_dir():
+        raise CommandError(f"output directory's parent does not exist: '{out.parent}'", 2)
+    model = _load(args.path)
+    if model.kind != "SavedModel":
+        raise CommandError(
+            f"'{model.path}': cut needs a SavedModel directory (for a GraphDef, find cut "
+            "points with ge.find_cut_points and see `graph-editor demo`)", 2)
+    if args.signature not in [key for key, _, _ in model.signatures]:
+        raise CommandError(
+            f"no signature '{args.signature}' in '{model.path}'; it has: "
+            f"{', '.join(key for key, _, _ in model.signatures) or 'none'}", 2)
+    split = getattr(getattr(ge, "saved_model", None), "split", None)
+    if split is None:
+        raise CommandError("cut needs ge.saved_model.split, which is not available", 1)
+    at = args.at[0] if len(args.at) == 1 else list(args.at)
+    tmp = Path(tempfile.mkdtemp(prefix=".graph-editor-cut-", dir=out.parent))
+    try:
+        _progress(f"cutting {model.path} at {', '.join(args.at)} ...")
+        try:
+            crossing = split(str(model.path), at, str(tmp / "head"), str(tmp / "tail"),
+                             signature_key=args.signature)
+        except GraphEditKeyError as e:
+            raise CommandError(str(e), 2) from e
+        verdict = ("check skipped (--no-check)" if args.no_check
+                   else _check_cut(model.path, tmp / "head", tmp / "tail", args.signature))
+        if out.exists():
+            out.rmdir()
+        tmp.rename(out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"cut {model.path} at {', '.join(args.at)}")
+    print(f"  head: {out / 'head'}  (signature '{args.signature}': the original inputs -> "
+          f"{', '.join(crossing)})")
+    print(f"  tail: {out / 'tail'}  (signature '{args.signature}': {', '.join(crossing)} -> "
+          "the original outputs)")
+    print(f"  {verdict}")
+    return 0

@@ -45,7 +45,7 @@ def models(tmp_path_factory):
 
         @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32, name="x")])
         def __call__(self, x):
-            return {"scaled": tf.nn.relu(x * self.w)}
+            return {"scaled": tf.nn.relu(tf.multiply(x, self.w, name="mid"))}
 
     module = Scale()
     tf.saved_model.save(
@@ -196,13 +196,56 @@ def test_progress_lines_only_on_a_terminal(models, capsys, monkeypatch):
 
 
 # --------------------------------------------------------------------------------------------
+# cut
+# --------------------------------------------------------------------------------------------
+
+
+def test_cut_saved_model(models, tmp_path, capsys):
+    out_dir = tmp_path / "cut"
+    code, out, err = _run(capsys, ["cut", str(models / "saved"), "--at", "mid", "-o", str(out_dir)])
+    assert code == 0, err
+    assert sorted(p.name for p in out_dir.iterdir()) == ["head", "tail"]
+    assert "check: max|tail(head(x)) - model(x)| = 0.0e+00" in out
+    assert "head: " in out and "StatefulPartitionedCall_mid" in out
+    head = tf.saved_model.load(str(out_dir / "head")).signatures["serving_default"]
+    tail = tf.saved_model.load(str(out_dir / "tail")).signatures["serving_default"]
+    x = tf.constant([[1.0, -1.0], [-2.0, 4.0]])
+    mid = head(x=x)
+    assert list(mid) == ["StatefulPartitionedCall_mid"]
+    tf.debugging.assert_equal(mid["StatefulPartitionedCall_mid"], x * [2.0, 3.0])
+    tf.debugging.assert_equal(tail(**mid)["scaled"], tf.nn.relu(x * [2.0, 3.0]))
+    assert [p.name for p in tmp_path.iterdir()] == ["cut"]  # no temporary directory left
+
+
+def test_cut_bad_inputs_write_nothing(models, tmp_path, capsys):
+    saved = str(models / "saved")
+    out_dir = tmp_path / "cut"
+    code, _, err = _run(capsys, ["cut", saved, "--at", "nope", "-o", str(out_dir)])
+    assert code == 2 and "'nope'" in _one_error_line(err, "cut")
+    code, _, err = _run(capsys, ["cut", str(models / "model.pb"), "--at", "block/h",
+                                 "-o", str(out_dir)])
+    assert code == 2 and "SavedModel" in _one_error_line(err, "cut")
+    code, _, err = _run(capsys, ["cut", saved, "--at", "mid", "-o", str(out_dir),
+                                 "--signature", "other"])
+    assert code == 2 and "serving_default" in _one_error_line(err, "cut")
+    code, _, err = _run(capsys, ["cut", saved, "-o", str(out_dir)])
+    assert code == 2 and "--at" in _one_error_line(err, "cut")
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "f").write_text("x")
+    code, _, err = _run(capsys, ["cut", saved, "--at", "mid", "-o", str(tmp_path / "full")])
+    assert code == 2 and "not an empty directory" in _one_error_line(err, "cut")
+    assert [p.name for p in (tmp_path / "full").iterdir()] == ["f"]
+
+
+# --------------------------------------------------------------------------------------------
 # usage
 # --------------------------------------------------------------------------------------------
 
 
 def test_usage_errors(capsys):
     code, out, err = _run(capsys, [])
-    assert code == 2 and "demo" in out and "inspect" in out and "draw" in out
+    assert code == 2 and all(c in out for c in ("demo", "inspect", "draw", "cut"))
     code, _, err = _run(capsys, ["frobnicate"])
     assert code == 2 and "frobnicate" in _one_error_line(err, "")
     with pytest.raises(SystemExit) as info:
