@@ -368,3 +368,62 @@ def test_insert_at_bad_op_fn(mlp, x):
     with pytest.raises(ge.GraphEditTypeError):
         ge.insert_at(mlp.__call__, "StatefulPartitionedCall/Relu", "not callable", SPEC)
     close(mlp(x)["h"], mlp.l1(x))
+
+
+# --------------------------------------------------------------------------------------------
+# state, control flow, lifetime
+# --------------------------------------------------------------------------------------------
+
+
+def test_stateful_ops_run_once_in_roundtrip_and_split(x):
+    counter = tf.Variable(0.0)
+    last = tf.Variable(0.0)
+    w = tf.Variable(np.full([4, 4], 0.1, np.float32))
+
+    @tf.function
+    def fn(t):
+        h = tf.tanh(t @ w, name="h")
+        counter.assign_add(1.0)
+        last.assign(tf.reduce_sum(t))
+        return tf.nn.relu(h, name="h2") * 2.0
+
+    f = ge.function_from_graph(ge.graph_from_function(fn, SPEC))
+    f(x)
+    assert counter.numpy() == 1.0 and last.numpy() == pytest.approx(x.sum(), rel=1e-5)
+    head, tail = ge.split_function(fn, "h2", SPEC)
+    last.assign(0.0)
+    close(tail(*head(x)), 2.0 * np.maximum(np.tanh(x @ w.numpy()), 0))
+    assert counter.numpy() == 2.0  # the update ran once, in one of the halves
+    assert last.numpy() == pytest.approx(x.sum(), rel=1e-5)
+
+
+def test_split_with_while_and_cond(x):
+    w = tf.Variable(np.full([4, 4], 0.3, np.float32))
+
+    @tf.function
+    def loop(t):
+        def body(i, acc):
+            return i + 1, tf.tanh(acc @ w)
+
+        _, acc = tf.while_loop(lambda i, a: i < 3, body, [0, t])
+        mid = tf.identity(acc, name="mid")
+        return tf.cond(tf.reduce_sum(mid) > 0, lambda: mid + 1.0, lambda: mid - 1.0)
+
+    head, tail = ge.split_function(loop, "mid", SPEC)
+    close(tail(*head(x)), loop(x))
+    w.assign(w * -2.0)
+    close(tail(*head(x)), loop(x))
+
+
+def test_edited_functions_outlive_the_source(x):
+    def make():
+        net = MLP()
+        expected = net(x)["y"].numpy()
+        halves = ge.split_function(net.__call__, "StatefulPartitionedCall_1/Relu", SPEC)
+        return halves, expected
+
+    (head, tail), expected = make()
+    import gc
+
+    gc.collect()
+    close(tail(*head(x))["y"], expected)
