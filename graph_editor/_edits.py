@@ -410,9 +410,10 @@ class _CycleCheck:
         if isinstance(op, _PendingOp):
             return []
         res = []
+        merge = op.type in ("Merge", "RefMerge")
         for t in self.plan.inputs(op):
             p = t.op
-            if p.type in _BACK_EDGE_SOURCES and op.type in ("Merge", "RefMerge"):
+            if merge and p.type in _BACK_EDGE_SOURCES:
                 continue
             if (p, op) not in self.unprocessed:
                 res.append(p)
@@ -461,7 +462,12 @@ class _CycleCheck:
                 self._exact(p, c)
             return
         rank = self.rank
-        bad = [(p, c) for p, c in self.edges if rank(p) >= rank(c)]
+        ranks, op_id = self.st.ranks, _tf.op_id
+        bad = []
+        for p, c in self.edges:  # the fast path: one comparison per new edge
+            ip, ic = op_id(p), op_id(c)
+            if ranks.get(ip, ip) >= ranks.get(ic, ic):
+                bad.append((p, c))
         if not bad:
             return
         bad = [(p, c) for p, c in bad if not _is_back_edge(p, c)]
@@ -494,6 +500,8 @@ class _CycleCheck:
                 if rq >= lo and q not in bwd_parent:
                     bwd_parent[q] = y
                     bq.append(q)
+            if not bq:
+                break
             x = fq.popleft()
             rx = self.rank(x)
             for s in self.succs(x):
