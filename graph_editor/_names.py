@@ -7,6 +7,9 @@ that depend on how often Keras traced a model). :func:`resolve_tensor` accepts:
 - an exact tensor name (``"dense_1/BiasAdd:0"``) or an exact op name (its output 0);
 - a unique suffix at a name-scope boundary (``"dense_1/BiasAdd:0"`` or ``"dense_1/BiasAdd"``
   for ``"StatefulPartitionedCall/dense_1/BiasAdd:0"``);
+- failing that, a unique suffix match ignoring ``_<n>`` suffixes of name scopes, which
+  depend on how often a model was traced (``"fc1/BiasAdd"`` for
+  ``"sequential_1/fc1_1/BiasAdd:0"``);
 - a ``tf.Tensor`` of the graph.
 
 An unknown or ambiguous name raises :class:`~graph_editor.errors.GraphEditKeyError` listing
@@ -16,6 +19,7 @@ the closest candidates.
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any
 
 import tensorflow as tf
@@ -34,6 +38,14 @@ def _split(name: str) -> tuple[str, int | None]:
     if sep and index.isdigit():
         return op_name, int(index)
     return name, None
+
+
+_TRACE_SUFFIX = re.compile(r"_\d+(?=/|$)")
+
+
+def _normalize(name: str) -> str:
+    """``"seq_1/fc1_1/BiasAdd"`` -> ``"seq/fc1/BiasAdd"`` (drop ``_<n>`` scope suffixes)."""
+    return _TRACE_SUFFIX.sub("", name)
 
 
 def tensor_names(graph: tf.Graph) -> list[str]:
@@ -111,6 +123,18 @@ def resolve_tensor(graph: tf.Graph, name: Any, what: str = "tensor") -> tf.Tenso
         raise GraphEditKeyError(
             f"The {what} name '{name}' is ambiguous: it matches {len(matches)} tensors: "
             f"{shown}{more}. Give a longer suffix or the full name."
+        )
+    # Trace-count suffixes: Keras names scopes "fc1_1" when layer "fc1" is traced again.
+    normal = _normalize(op_name)
+    matches = [o for o in graph.get_operations() if _normalize(o.name).endswith("/" + normal)
+               or _normalize(o.name) == normal]
+    if len(matches) == 1:
+        return _output(matches[0], index or 0, name)
+    if matches:
+        shown = [f"{o.name}:{index or 0}" for o in matches[:_MAX_CANDIDATES]]
+        raise GraphEditKeyError(
+            f"The {what} name '{name}' is ambiguous: ignoring '_<n>' suffixes it matches "
+            f"{len(matches)} tensors: {shown}. Give the full name."
         )
     close = _closest(graph, name)
     hint = f" Closest names: {close}." if close else ""

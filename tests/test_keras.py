@@ -141,3 +141,15 @@ def test_split_two_inputs_second_used_after_cut():
     assert crossing[0] is model.get_layer("h").output and crossing[1] is b_in
     model_a, model_b = ge.split_keras_model(model, "h")
     close(model_b(model_a([xa, xb])), model([xa, xb]))
+
+
+def test_keras_names_resolve_without_trace_suffixes():
+    model = sequential()
+    g = ge.graph_from_keras(model)
+    t = ge.functions.resolve_tensor(g, "fc2/Relu:0")
+    assert t.name.endswith("/Relu:0") and "fc2" in t.name
+    x = np.array([[1.0, 2.0]], np.float32)
+    head, tail = ge.split_function(g, "fc2/Relu")
+    close(tail(*head(x)), model(x))
+    with pytest.raises(ge.GraphEditKeyError, match="Closest"):
+        ge.functions.resolve_tensor(g, "fc9/Relu:0")
