@@ -460,3 +460,23 @@ def test_reroute_inside_a_function_graph():
     assert names(g.get_operation_by_name("out").inputs) == ["z:0"]
     with pytest.raises(ge.GraphEditValueError, match="cycle"):
         ge.reroute_ts(g.get_tensor_by_name("out:0"), g.get_tensor_by_name("x:0"))
+
+
+def test_v1_while_loop_back_edges_are_not_cycles():
+    tf.compat.v1.disable_control_flow_v2()
+    try:
+        g = tf.Graph()
+        with g.as_default():
+            x = tf.compat.v1.placeholder(tf.float32, [], name="x")
+            y = tf.constant(3.0, name="y")
+            _, r = tf.compat.v1.while_loop(
+                lambda i, v: i < 3, lambda i, v: (i + 1, v * 2.0), [tf.constant(0), x]
+            )
+            out = tf.identity(r, name="out")
+    finally:
+        tf.compat.v1.enable_control_flow_v2()
+    assert any(op.type == "NextIteration" for op in g.get_operations())
+    assert ge.reroute_ts(y, x) == 1  # the loop now starts from y: no false cycle
+    assert run(g, out) == 24.0
+    with Unchanged(g), pytest.raises(ge.GraphEditValueError, match="cycle"):
+        ge.reroute_ts(out, y)  # the loop's Enter would read the loop's own result
