@@ -270,8 +270,8 @@ def test_demo_runs_every_surgery_and_writes_pictures(tmp_path, capsys):
     results = [line.split()[0] for line in out.splitlines() if line.startswith("      ")]
     assert len(results) == 4 and "FAIL" not in results
     summary = out.strip().splitlines()[-1]
-    n_pass, n_skip = results.count("PASS"), results.count("SKIP")
-    assert summary.startswith(f"{n_pass} passed, 0 failed, {n_skip} skipped")
+    assert results.count("PASS") == 4
+    assert summary.startswith("demo summary: 4 of 4 surgeries passed (0 failed)")
     ext = "svg" if HAS_DOT else "dot"
     files = sorted(p.name for p in out_dir.iterdir())
     assert "0_model_before." + ext in files and "2_cut_head." + ext in files
@@ -291,16 +291,6 @@ def test_demo_without_graphviz_writes_dot_and_says_so(tmp_path, capsys, monkeypa
     assert files and all(name.endswith(".dot") for name in files)
 
 
-def test_demo_skips_steps_whose_functions_are_missing(tmp_path, capsys, monkeypatch):
-    monkeypatch.delattr(ge, "reroute_ts", raising=False)
-    monkeypatch.delattr(ge, "copy_with_input_replacements", raising=False)
-    code, out, _ = _run(capsys, ["demo", "-o", str(tmp_path / "d")])
-    assert code == 0
-    assert "SKIP" in out and "skipped: ge.reroute_ts not available yet" in out
-    assert "skipped: ge.copy_with_input_replacements not available yet" in out
-    assert "2 passed, 0 failed, 2 skipped" in out
-
-
 def test_demo_reports_failures_with_exit_1(tmp_path, capsys, monkeypatch):
     def broken_reroute(ts0, ts1, can_modify=None, cannot_modify=None):
         return 0  # does nothing: the noise never reaches the output
@@ -308,7 +298,7 @@ def test_demo_reports_failures_with_exit_1(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(ge, "reroute_ts", broken_reroute)
     code, out, _ = _run(capsys, ["demo", "-o", str(tmp_path / "d")])
     assert code == 1
-    assert "FAIL" in out and "1 failed" in out
+    assert "FAIL" in out and "(1 failed)" in out
 
 
 def test_demo_default_directory_and_bad_output(tmp_path, capsys, monkeypatch):
