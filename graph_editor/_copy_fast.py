@@ -35,53 +35,160 @@ def _parse_input(s: str) -> tuple[str, int, bool]:
     return s, 0, False
 
 
-def _node_defs(graph: tf.Graph, order: list[tf.Operation]) -> list[Any]:
-    """NodeDefs of ``order`` (fresh protos): one ``as_graph_def`` for a large share of the
+def _node_defs(graph: tf.Graph, names: list[str]) -> list[Any]:
+    """NodeDefs named ``names`` (fresh protos): one ``as_graph_def`` for a large share of the
     graph, else one ``op.node_def`` per op (cost proportional to the view)."""
-    if len(order) * 3 >= graph.version:
-        gd = graph.as_graph_def()
-        by_name = {n.name: n for n in gd.node}
-        return [by_name[op.name] for op in order]
-    return [op.node_def for op in order]
+    if len(names) * 3 >= graph.version:
+        by_name = {n.name: n for n in graph.as_graph_def().node}
+        return [by_name[name] for name in names]
+    get = graph.get_operation_by_name
+    return [get(name).node_def for name in names]
 
 
-def fast_copy(transformer: Any, info: Any, order: list[tf.Operation],
-              copy_shape: bool, nodedef_fn: Any) -> None:
-    """Copy ``order`` into ``info.graph_``; fills ``info.transformed_ops`` / ``_ts``."""
+def fast_copy(transformer: Any, info: Any, ops: list[tf.Operation],
+              copy_shape: bool, nodedef_fn: Any) -> list[tf.Operation]:
+    """Copy ``ops`` into ``info.graph_``; fills ``info.transformed_ops`` / ``_ts``.
+
+    Returns the ops in the order they were named (that of ``copy_order``).
+    """
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        _fast_copy(transformer, info, order, copy_shape, nodedef_fn)
+        return _fast_copy(transformer, info, ops, copy_shape, nodedef_fn)
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
-def _fast_copy(transformer: Any, info: Any, order: list[tf.Operation],
-               copy_shape: bool, nodedef_fn: Any) -> None:
-    src, dst = info.graph, info.graph_
-    nodes = _node_defs(src, order)
-    support.copy_functions(src, dst, nodes)
+def _prepare(src: tf.Graph, ops: list[tf.Operation], parse: bool
+             ) -> tuple[list, list, list, list | None]:
+    """(order, names, nodes, parsed inputs), in :func:`copy_order`'s order, read from the
+    NodeDefs (no per-op input walk when creation order is already topological).
 
-    inside_names = {op.name for op in order}
-    info._inside_names_cache = inside_names
+    Without ``parse`` (a whole-graph copy: no outside tensor, and names that do not depend
+    on the order), creation order is used as is and inputs are not parsed.
+    """
+    op_id = _tf.op_id
+    ids = [op_id(op) for op in ops]
+    if any(ids[i] >= ids[i + 1] for i in range(len(ids) - 1)):
+        order = [op for _, op in sorted(zip(ids, ops), key=lambda p: p[0])]
+    else:
+        order = list(ops)
+    names = [op.name for op in order]
+    nodes = _node_defs(src, names)
+    if not parse:
+        return order, names, nodes, None
+    parsed = [[_parse_input(s) for s in node.input] for node in nodes]
+    pos = {name: i for i, name in enumerate(names)}
+    for i, refs in enumerate(parsed):
+        for name, _, _ in refs:
+            j = pos.get(name)
+            if j is not None and j >= i:  # not topological: use the exact order
+                order = support.copy_order(order)
+                index = [pos[op.name] for op in order]
+                names = [names[k] for k in index]
+                nodes = [nodes[k] for k in index]
+                parsed = [parsed[k] for k in index]
+                return order, names, nodes, parsed
+    return order, names, nodes, parsed
+
+
+def _fast_copy(transformer: Any, info: Any, ops: list[tf.Operation],
+               copy_shape: bool, nodedef_fn: Any) -> list[tf.Operation]:
+    src, dst = info.graph, info.graph_
+    whole = len(ops) == src.version and not info.sgv_inputs_set
+    order, src_names, nodes, parsed = _prepare(src, ops, parse=not whole)
+    support.copy_functions(src, dst, nodes)
+    info._inside_names_cache = set(src_names)
+
+    new_ops = None
+    if nodedef_fn is None and support.prefix_compatible(info, src_names, nodes):
+        new_names = [info.scope_ + name for name in src_names]
+        if _tf.claim_names(dst, new_names, mark=False):
+            new_ops = _prefix_import(transformer, info, src_names, new_names, nodes, parsed)
+    if new_ops is None:
+        if parsed is None:
+            parsed = [[_parse_input(s) for s in node.input] for node in nodes]
+        new_ops = _renaming_import(transformer, info, src_names, nodes, parsed, nodedef_fn)
+
+    by_name = {op_.name: op_ for op_ in new_ops}
+    names_map = info._names_map
+    transformed_ops = info.transformed_ops
+    original_ops = info._original_ops
+    for op, old in zip(order, src_names):
+        op_ = by_name[names_map[old]]
+        transformed_ops[op] = op_
+        original_ops[op_] = op
+    info.transformed_ts = support.OpOutputsMap(transformed_ops)
+    info._original_ts = support.OpOutputsMap(original_ops)
+    if copy_shape:
+        for op, op_ in transformed_ops.items():
+            for t, t_ in zip(op.outputs, op_.outputs):
+                t_.set_shape(t.shape)
+    handler = transformer.transform_original_op_handler
+    for op in order:
+        orig = _tf.original_op(op)
+        if orig is not None:
+            _tf.set_original_op(transformed_ops[op], handler(info, orig))
+    return order
+
+
+def _prefix_import(transformer: Any, info: Any, src_names: list[str], new_names: list[str],
+                   nodes: list[Any], parsed: list | None) -> list[tf.Operation] | None:
+    """Names unchanged but for the destination scope: TF's C importer adds the prefix to
+    names, inputs and colocations; Python only maps the outside inputs. None if a name
+    got taken in the meantime (by a placeholder), before anything was imported."""
+    src, dst = info.graph, info.graph_
+    inside = info._inside_names_cache
+    input_map: dict[tuple[str, int], tf.Tensor] = {}
+    control_map: dict[str, tf.Operation] = {}
+    drop: set[str] = set()
+    if parsed is not None:
+        for refs in parsed:
+            for name, index, is_control in refs:
+                if name in inside:
+                    continue
+                if is_control:
+                    if src is dst:
+                        control_map[name] = src.get_operation_by_name(name)
+                    else:
+                        drop.add(name)
+                elif (name, index) not in input_map:
+                    t = src.get_tensor_by_name(f"{name}:{index}")
+                    input_map[(name, index)] = transformer._external_t(info, t)
+    if not _tf.claim_names(dst, new_names):
+        return None
+    info._names_map.update(zip(src_names, new_names))
+    for node, new_name in zip(nodes, new_names):
+        support.rewrite_shared_name(info, node, new_name)
+        if drop and any(s[0] == "^" and s[1:] in drop for s in node.input):
+            kept = [s for s in node.input if not (s[0] == "^" and s[1:] in drop)]
+            del node.input[:]
+            node.input.extend(kept)
+    gd = graph_pb2.GraphDef()
+    gd.versions.CopyFrom(src.graph_def_versions)
+    gd.node.extend(nodes)
+    return _tf.import_graph_def_prefixed(
+        dst, gd, info.scope_[:-1], input_map, control_map)
+
+
+def _renaming_import(transformer: Any, info: Any, src_names: list[str], nodes: list[Any],
+                     parsed: list, nodedef_fn: Any) -> list[tf.Operation]:
+    """Rename and rewire every NodeDef in Python, then import without a prefix."""
+    src, dst = info.graph, info.graph_
+    inside_names = info._inside_names_cache
     names_map = info._names_map
     input_map: dict[tuple[str, int], tf.Tensor] = {}
     control_map: dict[str, tf.Operation] = {}
     ext_names: dict[tuple[str, int], str] = {}
     ext_ops: dict[str, str] = {}
-    get_tensor = src.get_tensor_by_name
     unique = _tf.unique_name_at_root
     new_name = info.new_name
     same_graph = src is dst
-    ts_handler_cache = info._input_cache
 
     # Pass 1, in copy order: external inputs (handlers may create placeholders), then the
     # op's own name -- the per-op path allocates names in exactly this sequence.
-    parsed: list[list[tuple[str, int, bool]]] = []
-    for op, node in zip(order, nodes):
-        refs = [_parse_input(s) for s in node.input]
-        parsed.append(refs)
+    for old, node, refs in zip(src_names, nodes, parsed):
         for name, index, is_control in refs:
             if name in inside_names:
                 continue
@@ -93,58 +200,36 @@ def _fast_copy(transformer: Any, info: Any, order: list[tf.Operation],
                 continue
             if (name, index) in ext_names:
                 continue
-            t = get_tensor(f"{name}:{index}")
-            t_ = ts_handler_cache.get(id(t))
-            if t_ is None:
-                t_ = transformer._external_t(info, t)
+            t = src.get_tensor_by_name(f"{name}:{index}")
             key = _EXT.format(len(ext_names) + len(ext_ops))
             ext_names[(name, index)] = key
-            input_map[(key, 0)] = t_
-        node.name = names_map[op.name] = unique(dst, new_name(op.name))
+            input_map[(key, 0)] = transformer._external_t(info, t)
+        node.name = names_map[old] = unique(dst, new_name(old))
 
     # Pass 2: colocation / shared_name / frames, nodedef_fn, then rewire the inputs.
     out = graph_pb2.GraphDef()
     out.versions.CopyFrom(src.graph_def_versions)
     final_nodes = []
+    rewrite = support.rewrite_node_def
     for node, refs in zip(nodes, parsed):
-        support.rewrite_node_def(info, node)
+        rewrite(info, node)
         if nodedef_fn is not None:
             node = nodedef_fn(node)
-        new_inputs = []
-        for name, index, is_control in refs:
-            if is_control:
-                if name in inside_names:
-                    new_inputs.append("^" + names_map[name])
-                elif name in ext_ops:
-                    new_inputs.append("^" + ext_ops[name])
-            elif name in inside_names:
-                new_name_ = names_map[name]
-                new_inputs.append(f"{new_name_}:{index}" if index else new_name_)
-            else:
-                new_inputs.append(ext_names[(name, index)])
-        del node.input[:]
-        node.input.extend(new_inputs)
+        if refs:
+            new_inputs = []
+            for name, index, is_control in refs:
+                if is_control:
+                    if name in inside_names:
+                        new_inputs.append("^" + names_map[name])
+                    elif name in ext_ops:
+                        new_inputs.append("^" + ext_ops[name])
+                elif name in inside_names:
+                    new_name_ = names_map[name]
+                    new_inputs.append(f"{new_name_}:{index}" if index else new_name_)
+                else:
+                    new_inputs.append(ext_names[(name, index)])
+            del node.input[:]
+            node.input.extend(new_inputs)
         final_nodes.append(node)
     out.node.extend(final_nodes)
-
-    new_ops = _tf.import_graph_def_fast(dst, out, input_map, control_map)
-    by_name = {op_.name: op_ for op_ in new_ops}
-    transformed_ops = info.transformed_ops
-    original_ops = info._original_ops
-    ts_map = info.transformed_ts._d
-    ts_rev = info._original_ts._d
-    for op in order:
-        op_ = by_name[names_map[op.name]]
-        transformed_ops[op] = op_
-        original_ops[op_] = op
-        outs_ = op_.outputs
-        for t, t_ in zip(op.outputs, outs_):
-            ts_map[id(t)] = (t, t_)
-            ts_rev[id(t_)] = (t_, t)
-            if copy_shape:
-                t_.set_shape(t.shape)
-    for op in order:
-        orig = _tf.original_op(op)
-        if orig is not None:
-            op_ = transformed_ops[op]
-            _tf.set_original_op(op_, transformer.transform_original_op_handler(info, orig))
+    return _tf.import_graph_def_fast(dst, out, input_map, control_map)

@@ -25,8 +25,11 @@ from graph_editor import _tf, util
 __all__ = [
     "IdMap",
     "IdSet",
+    "OpOutputsMap",
     "copy_order",
     "rewrite_node_def",
+    "rewrite_shared_name",
+    "prefix_compatible",
     "finalize_colocation",
     "copy_functions",
     "assign_collections",
@@ -90,6 +93,56 @@ class IdMap(MutableMapping):
 
     def __repr__(self) -> str:
         return f"IdMap({len(self)} items)"
+
+
+class OpOutputsMap(IdMap):
+    """Tensor map derived from an op map: ``m[t] = ops_map[t.op].outputs[t.value_index]``.
+
+    Used by the fast path, where every copied op's outputs are exactly the copy's outputs;
+    nothing is stored per tensor. Read-only.
+    """
+
+    __slots__ = ("_ops",)
+
+    def __init__(self, ops_map: dict) -> None:
+        self._ops = ops_map
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        op = getattr(key, "op", None)
+        op_ = self._ops.get(op) if isinstance(op, tf.Operation) else None
+        if op_ is None or key is not op.outputs[key.value_index]:
+            return default
+        return op_.outputs[key.value_index]
+
+    def __getitem__(self, key: Any) -> Any:
+        res = self.get(key)
+        if res is None:
+            raise KeyError(key)
+        return res
+
+    def __contains__(self, key: object) -> bool:
+        return self.get(key) is not None
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        raise TypeError("OpOutputsMap is read-only")
+
+    def __delitem__(self, key: Any) -> None:
+        raise TypeError("OpOutputsMap is read-only")
+
+    def __iter__(self) -> Iterator:
+        return (t for op in self._ops for t in op.outputs)
+
+    def __len__(self) -> int:
+        return sum(len(op.outputs) for op in self._ops)
+
+    def items(self) -> Any:  # type: ignore[override]
+        return [(t, t_) for op, op_ in self._ops.items() for t, t_ in zip(op.outputs, op_.outputs)]
+
+    def values(self) -> Any:  # type: ignore[override]
+        return [t_ for op_ in self._ops.values() for t_ in op_.outputs]
+
+    def __repr__(self) -> str:
+        return f"OpOutputsMap({len(self._ops)} ops)"
 
 
 class IdSet:
@@ -214,7 +267,7 @@ def _set_class(node_def: Any, values: list[bytes]) -> None:
         del node_def.attr["_class"]
 
 
-def rewrite_node_def(info: Any, node_def: Any) -> bool:
+def rewrite_node_def(info: Any, node_def: Any, new_name: str | None = None) -> bool:
     """Rewrite a copied NodeDef (already renamed) for its destination, in place.
 
     - ``_class: loc:@x``: ``x`` copied -> its copy's name; ``x`` outside the copy -> kept in
@@ -223,6 +276,8 @@ def rewrite_node_def(info: Any, node_def: Any) -> bool:
       ``share_variables`` (same-graph resource copies would otherwise alias the original);
     - ``frame_name`` of v1 ``Enter`` ops -> a frame unique in the destination, one per
       source frame, so a same-graph loop copy does not join the original's frame.
+
+    ``new_name`` is the copy's name when ``node_def.name`` is not (yet) it.
 
     Returns:
         True if a colocation names an inside op that has no name yet (finish it with
@@ -234,10 +289,8 @@ def rewrite_node_def(info: Any, node_def: Any) -> bool:
         values, pending = _rewrite_locs(info, locs)
         _set_class(node_def, values)
     op_type = node_def.op
-    if op_type in _VARIABLE_OP_TYPES and not info._share_variables:
-        attr = node_def.attr.get("shared_name") if "shared_name" in node_def.attr else None
-        if attr is not None and attr.s:
-            attr.s = node_def.name.encode()
+    if op_type in _VARIABLE_OP_TYPES:
+        rewrite_shared_name(info, node_def, new_name or node_def.name)
     elif op_type in _ENTER_TYPES and "frame_name" in node_def.attr:
         attr = node_def.attr["frame_name"]
         frame = attr.s.decode()
@@ -249,6 +302,34 @@ def rewrite_node_def(info: Any, node_def: Any) -> bool:
             info._frame_map[frame] = new_frame
         attr.s = new_frame.encode()
     return pending
+
+
+def rewrite_shared_name(info: Any, node_def: Any, new_name: str) -> None:
+    """A variable op's non-empty ``shared_name`` becomes the copy's name, unless the info's
+    ``share_variables`` (same-graph resource copies would otherwise alias the original)."""
+    if info._share_variables or node_def.op not in _VARIABLE_OP_TYPES:
+        return
+    attr = node_def.attr.get("shared_name") if "shared_name" in node_def.attr else None
+    if attr is not None and attr.s:
+        attr.s = new_name.encode()
+
+
+def prefix_compatible(info: Any, names: list[str], nodes: list[Any]) -> bool:
+    """True if TF's C-level import prefix names the copies exactly as the per-op path:
+    no ``src_scope``, no v1 loop frames, colocations only between copied ops, and no source
+    op named like a ``geph`` placeholder (whose names are allocated in between)."""
+    if info.scope:
+        return False
+    inside = set(names)
+    for name, node in zip(names, nodes):
+        if name.startswith("geph") or node.op in _ENTER_TYPES:
+            return False
+        if "_class" in node.attr:
+            for loc in node.attr["_class"].list.s:
+                loc = loc.decode()
+                if not loc.startswith("loc:@") or loc[5:] not in inside:
+                    return False
+    return True
 
 
 def finalize_colocation(info: Any, ops_: Iterable[tf.Operation]) -> None:

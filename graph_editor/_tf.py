@@ -43,6 +43,8 @@ __all__ = [
     "variable_to_proto",
     "variable_from_proto",
     "name_stack",
+    "claim_names",
+    "import_graph_def_prefixed",
     # TF2 functions (functions, keras, saved_model)
     "is_concrete_function",
     "new_func_graph",
@@ -95,6 +97,7 @@ def is_function_graph(graph: tf.Graph) -> bool:
     is why the library keys tensors by ``id()`` everywhere.
     """
     return bool(getattr(graph, "building_function", False))
+
 
 # --------------------------------------------------------------------------------------------
 # Copying ops (graph_editor.transform). Verified against TensorFlow 2.21.
@@ -194,6 +197,7 @@ def import_graph_def_fast(
     graph_def: Any,
     input_map: dict[tuple[str, int], tf.Tensor] | None = None,
     control_map: dict[str, tf.Operation] | None = None,
+    prefix: str = "",
 ) -> list[tf.Operation]:
     """Import ``graph_def`` into ``graph`` with one C call and wrap the new ops, bare.
 
@@ -209,7 +213,7 @@ def import_graph_def_fast(
     Returns the new ops in the importer's order.
     """
     opts = _c_api_util.ScopedTFImportGraphDefOptions()
-    _c_api.TF_ImportGraphDefOptionsSetPrefix(opts.options, "")
+    _c_api.TF_ImportGraphDefOptionsSetPrefix(opts.options, prefix)
     _c_api.TF_ImportGraphDefOptionsSetUniquifyNames(opts.options, False)
     _c_api.TF_ImportGraphDefOptionsSetValidateColocationConstraints(opts.options, False)
     for (name, index), t in (input_map or {}).items():
@@ -384,7 +388,6 @@ def session_closed(session: Any) -> bool:
     return bool(getattr(session, "_closed", True))
 
 
-
 # --------------------------------------------------------------------------------------------
 # TF2 functions (graph_editor.functions, keras, saved_model). Verified against TensorFlow 2.21.
 # --------------------------------------------------------------------------------------------
@@ -501,6 +504,8 @@ def concrete_function_from_graph(graph: tf.Graph, function_type: Any) -> Any:
     return _concrete_function.ConcreteFunction.from_func_graph(graph, function_type, {})
 
 
+
+
 # --------------------------------------------------------------------------------------------
 # Rewrite (graph_editor.rewrite). TF 2.21.
 # --------------------------------------------------------------------------------------------
@@ -515,3 +520,39 @@ def last_op_id(graph: tf.Graph) -> int:
     later. Checked by ``tests/test_rewrite.py``.
     """
     return graph.version + 1
+
+
+def claim_names(graph: tf.Graph, names: list[str], mark: bool = True) -> bool:
+    """Mark ``names`` used in ``graph`` if none of them is (case-insensitively), else no-op.
+
+    With ``mark=False`` only check.
+
+    Equivalent to ``graph.unique_name(n)`` returning ``n`` unchanged for every name, in
+    bulk: it reads and writes ``Graph._names_in_use`` (TF's own name registry, lower-case
+    keys). Returns False, marking nothing, if a name is taken or repeated.
+    """
+    in_use = graph._names_in_use  # noqa: SLF001
+    keys = [n.lower() for n in names]
+    if len(set(keys)) != len(keys) or any(k in in_use for k in keys):
+        return False
+    if mark:
+        for k in keys:
+            in_use[k] = 1
+    return True
+
+
+def import_graph_def_prefixed(
+    graph: tf.Graph,
+    graph_def: Any,
+    prefix: str,
+    input_map: dict[tuple[str, int], tf.Tensor] | None = None,
+    control_map: dict[str, tf.Operation] | None = None,
+) -> list[tf.Operation]:
+    """Like :func:`import_graph_def_fast`, with TF's C-level name ``prefix``.
+
+    The importer prepends ``prefix + "/"`` to every node name, input and ``loc:@``
+    colocation name (and v1 ``frame_name``s); ``input_map`` / ``control_map`` keys use the
+    GraphDef's own (unprefixed) names. The prefixed names must already be claimed
+    (:func:`claim_names`); the prefix itself is not checked against the graph's ops.
+    """
+    return import_graph_def_fast(graph, graph_def, input_map, control_map, prefix=prefix)

@@ -447,7 +447,7 @@ class Transformer:
             GraphEditValueError: an op is outside ``src_scope``, or ``dst_graph`` is
                 finalized. Nothing is created in that case.
         """
-        sgv = subgraph.make_view(sgv)
+        sgv = _as_view(sgv)
         if not isinstance(dst_graph, tf.Graph):
             raise GraphEditTypeError(
                 f"Expected a tf.Graph as dst_graph, got {util._describe(dst_graph)}."
@@ -479,7 +479,6 @@ class Transformer:
 
         info = _TmpInfo(sgv, dst_graph, dst_scope, src_scope,
                         share_variables=self.share_variables, transformer=self)
-        order = support.copy_order(sgv.ops)
         eligible, copy_shape, nodedef_fn = _is_default_op_handler(self.transform_op_handler)
         if (
             self.fast_path
@@ -487,8 +486,9 @@ class Transformer:
             and self.transform_control_input_handler is transform_op_if_inside_handler
             and self.transform_original_op_handler is transform_op_if_inside_handler
         ):
-            _copy_fast.fast_copy(self, info, order, copy_shape, nodedef_fn)
+            order = _copy_fast.fast_copy(self, info, sgv.ops, copy_shape, nodedef_fn)
         else:
+            order = support.copy_order(sgv.ops)
             self._copy_ops(info, order)
             self._finalize_cycles(info)
             self._connect_control_inputs(info, order)
@@ -644,6 +644,26 @@ class Transformer:
 # --------------------------------------------------------------------------------------------
 
 
+def _as_view(sgv: Any) -> subgraph.SubGraphView:
+    """``ge.sgv(sgv)``, with a cheap path for a whole ``tf.Graph``.
+
+    The view of a whole graph has no inputs and, as outputs, the tensors nothing consumes
+    (what :func:`~graph_editor.select.compute_boundary_ts` gives, without its cost).
+    """
+    if not isinstance(sgv, tf.Graph):
+        return subgraph.make_view(sgv)
+    ops = sgv.get_operations()
+    if not ops:
+        return subgraph.SubGraphView()
+    view = subgraph.SubGraphView.__new__(subgraph.SubGraphView)
+    view._graph = sgv
+    view._ops = ops
+    view._passthrough_ts = []
+    view._input_ts = []
+    view._output_ts = [t for op in ops for t in op.outputs if not t.consumers()]
+    return view
+
+
 def _dst_graph(sgv: subgraph.SubGraphView, dst_graph: tf.Graph | None) -> tf.Graph:
     if dst_graph is None:
         if sgv.graph is None:
@@ -682,7 +702,7 @@ def copy(
         >>> g2 = tf.Graph()
         >>> sgv_, info = ge.copy(graph, dst_graph=g2, dst_scope="copy")
     """
-    sgv = subgraph.make_view(sgv)
+    sgv = _as_view(sgv)
     dst_graph = _dst_graph(sgv, dst_graph)
     copier = Transformer()
     copier.share_variables = share_variables
@@ -743,7 +763,7 @@ def copy_with_input_replacements(
     Example:
         >>> sgv_, info = ge.copy_with_input_replacements([c.op, d.op], {a: a_new})
     """
-    sgv = subgraph.make_view(sgv)
+    sgv = _as_view(sgv)
     dst_graph = _dst_graph(sgv, dst_graph)
     replacements = _check_replacements(replacement_ts, dst_graph)
     copier = Transformer()
