@@ -480,3 +480,34 @@ def test_v1_while_loop_back_edges_are_not_cycles():
     assert run(g, out) == 24.0
     with Unchanged(g), pytest.raises(ge.GraphEditValueError, match="cycle"):
         ge.reroute_ts(out, y)  # the loop's Enter would read the loop's own result
+
+
+def test_many_insertions_in_one_gap_renumber_once_and_stay_exact(monkeypatch):
+    # Each new op is moved just below the previous one: the rank gap halves every time,
+    # until floats run out (~50 times) and the order is rebuilt for the whole graph, once.
+    calls = []
+    original = _edits._CycleCheck._renumber
+
+    def counting(self):
+        calls.append(1)
+        return original(self)
+
+    monkeypatch.setattr(_edits._CycleCheck, "_renumber", counting)
+    g = tf.Graph()
+    with g.as_default():
+        a = tf.constant([1.0], name="a")
+        out = tf.identity(a, name="out")
+    for k in range(80):
+        with g.as_default():
+            n = tf.identity(a, name=f"n{k}")
+        assert ge.reroute_ts(n, a, cannot_modify=n.op) == 1
+    assert len(calls) == 1
+    # The chain is a -> n79 -> ... -> n0 -> out; the order is still exact.
+    assert out.op.inputs[0].name == "n0:0"
+    assert g.get_operation_by_name("n79").inputs[0] is a
+    np.testing.assert_allclose(run(g, out), [1.0])
+    for name in ("n0", "n40", "n79"):
+        with Unchanged(g), pytest.raises(ge.GraphEditValueError, match="cycle"):
+            ge.reroute_ts(out, g.get_tensor_by_name(f"{name}:0"))
+    assert ge.reroute_ts(a, g.get_tensor_by_name("n40:0")) == 1  # n39 reads a: no cycle
+    np.testing.assert_allclose(run(g, out), [1.0])
