@@ -56,6 +56,7 @@ __all__ = [
     "function_type_of",
     "make_function_type",
     "concrete_function_from_graph",
+    "func_graph_watched_variables",
     # reroute / edit
     "update_edges",
     "input_slots",
@@ -504,6 +505,14 @@ def concrete_function_from_graph(graph: tf.Graph, function_type: Any) -> Any:
     return _concrete_function.ConcreteFunction.from_func_graph(graph, function_type, {})
 
 
+def func_graph_watched_variables(graph: tf.Graph) -> list:
+    """Variables read while ops were added to a FuncGraph (``FuncGraph._watched_variables``).
+
+    TF records every ``tf.Variable`` accessed under ``graph.as_default()`` in a weak set;
+    ``tf.function`` turns it into ``graph.variables`` after tracing. Edits that read a new
+    variable show up here only.
+    """
+    return list(getattr(graph, "_watched_variables", ()))
 
 
 # --------------------------------------------------------------------------------------------

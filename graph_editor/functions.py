@@ -364,6 +364,9 @@ def _copy(
     source = _SOURCES.get(src)
     if variables is None:
         variables = source.variables if source is not None else _strong_variables(src)
+    known = {id(v) for v in variables}
+    added = [v for v in _tf.func_graph_watched_variables(src) if id(v) not in known]
+    variables = list(variables) + added  # variables read by edits (insert_at's op_fn)
     graph.variables = variables
     _SOURCES[graph] = _Source(parameters, input_signature, list(variables), name)
     return graph

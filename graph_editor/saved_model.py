@@ -165,31 +165,44 @@ def _unique_keys(ts: list[tf.Tensor]) -> list[str]:
     return keys
 
 
-def _variables_for(cf: Any, graph: tf.Graph, loaded: Any) -> list:
-    """The Variables whose handles ``cf`` captures (the saver must reach them)."""
-    candidates = list(functions._SOURCES[graph].variables) if graph in functions._SOURCES else []
+def _trackables_for(cf: Any, graph: tf.Graph, loaded: Any) -> tuple[list, list]:
+    """The Variables and other resources (tables) whose handles ``cf`` captures.
+
+    The saver must reach each captured resource from the root object; they are found among
+    the source's variables and the objects tracked by the loaded SavedModel.
+    """
+    candidates = list(functions._KEEP_ALIVE.get(cf, ()))  # source's + edits' variables
     if loaded is not None:
-        candidates += [
-            obj for obj in tf.train.TrackableView(loaded).descendants()
-            if isinstance(obj, tf.Variable)
-        ]
-    by_handle = {}
-    for v in candidates:
-        by_handle.setdefault(id(v.handle), v)
-    found, missing = [], []
+        candidates += list(tf.train.TrackableView(loaded).descendants())
+    by_handle: dict[int, Any] = {}
+    for obj in candidates:
+        if isinstance(obj, tf.Variable):
+            by_handle.setdefault(id(obj.handle), obj)
+        else:
+            try:
+                handle = obj.resource_handle  # CapturableResource: tables and the like
+            except Exception:  # noqa: BLE001 - not a resource, or not created
+                continue
+            by_handle.setdefault(id(handle), obj)
+    variables: dict[int, Any] = {}
+    resources: dict[int, Any] = {}
+    missing = []
     for external, internal in cf.graph.captures:
-        if id(external) in by_handle:
-            found.append(by_handle[id(external)])
-        elif external.dtype == tf.resource:
-            missing.append(internal.name)
+        obj = by_handle.get(id(external))
+        if obj is None:
+            if external.dtype == tf.resource:
+                missing.append(internal.name)
+        elif isinstance(obj, tf.Variable):
+            variables[id(obj)] = obj
+        else:
+            resources[id(obj)] = obj
     if missing:
         raise CaptureError(
-            f"The edited graph captures resource(s) {missing[:4]} that are not variables of "
-            "the SavedModel (lookup tables, iterators, ...): they cannot be written to the "
-            "new SavedModel. Remove the ops reading them or replace them by constants."
+            f"The edited graph captures resource(s) {missing[:4]} that are neither variables "
+            "nor resources tracked by the SavedModel: they cannot be written to the new "
+            "SavedModel. Remove the ops reading them or replace them by constants."
         )
-    unique = {id(v): v for v in found}
-    return list(unique.values())
+    return list(variables.values()), list(resources.values())
 
 
 def _write(graph: tf.Graph, inputs: dict, outputs: dict, path: Any, signature_key: str,
@@ -205,7 +218,7 @@ def _write(graph: tf.Graph, inputs: dict, outputs: dict, path: Any, signature_ke
         graph, [inputs[k] for k in keys], dict(outputs), drop_control=drop_control,
         name=f"{signature_key}_edited",
     )
-    variables = _variables_for(cf, graph, loaded)
+    variables, resources = _trackables_for(cf, graph, loaded)
     specs = [tf.TensorSpec(inputs[k].shape, inputs[k].dtype, name=k) for k in keys]
 
     def serve(*args: tf.Tensor) -> Any:
@@ -214,6 +227,7 @@ def _write(graph: tf.Graph, inputs: dict, outputs: dict, path: Any, signature_ke
     serve_fn = tf.function(serve, input_signature=specs)
     module = tf.Module()
     module.kept_variables = variables
+    module.kept_resources = resources
     module.serve = serve_fn
     tf.saved_model.save(
         module, os.fspath(path), signatures={signature_key: serve_fn.get_concrete_function()}

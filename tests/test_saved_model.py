@@ -157,3 +157,34 @@ def test_errors(saved, tmp_path, x):
         ge.saved_model.save(sm, str(tmp_path / "o2"))
     assert ge.saved_model.signature_names(saved) == ["serving_default"]
     close(serve(saved)(x=tf.constant(x))["z"], serve(saved)(x=tf.constant(x))["z"])
+
+
+def test_lookup_table_and_new_variable_are_saved(tmp_path):
+    class Table(tf.Module):
+        def __init__(self):
+            super().__init__()
+            init = tf.lookup.KeyValueTensorInitializer(
+                tf.constant([1, 2], tf.int64), tf.constant([10.0, 20.0])
+            )
+            self.table = tf.lookup.StaticHashTable(init, -1.0)
+            self.w = tf.Variable(2.0)
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.int64, name="k")])
+        def __call__(self, k):
+            return {"y": self.table.lookup(k) * self.w}
+
+    path = str(tmp_path / "table")
+    tf.saved_model.save(Table(), path)
+    sm = ge.saved_model.load(path)
+    offset = tf.Variable(0.5)  # a new variable read by the edit
+    with sm.graph.as_default():
+        sm.outputs["y"] = sm.outputs["y"] + offset
+    out_path = str(tmp_path / "table_edited")
+    ge.saved_model.save(sm, out_path)
+    del offset
+    reloaded = tf.saved_model.load(out_path)
+    k = tf.constant([1, 2, 3], tf.int64)
+    np.testing.assert_allclose(reloaded.signatures["serving_default"](k=k)["y"],
+                               [20.5, 40.5, -1.5])
+    assert sorted(v.numpy() for v in reloaded.kept_variables) == [0.5, 2.0]
+    assert len(reloaded.kept_resources) == 1
