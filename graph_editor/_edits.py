@@ -309,40 +309,39 @@ class Plan:
                 "The graph is finalized (graph.finalize() was called); graph_editor will not "
                 "edit it. Edit a copy, or call the edit before finalizing."
             )
-        new_edges = []
-        for op, _, t, _ in slot_edits:
-            if not isinstance(t, PendingTensor):
-                new_edges.append((t.op, op))
+        if self.pending:
+            new_edges = [(t.op, op) for op, _, t, _ in slot_edits if type(t) is not PendingTensor]
+        else:
+            new_edges = [(t.op, op) for op, _, t, _ in slot_edits]
         for op, new, old in ctrl_edits:
             old_set = set(old)
             new_edges.extend((c, op) for c in new if c not in old_set)
         _CycleCheck(self, new_edges).run()
         for p in self.pending:
             p.create()
-        journal: list = []
+        if self.pending:
+            slot_edits = [(op, i, resolve(t), old) for op, i, t, old in slot_edits]
         done: list[int] = []
+        ctrl_done: list = []
         try:
             if slot_edits:
-                _tf.update_edges(
-                    graph, [(op, i, resolve(t)) for op, i, t, _ in slot_edits], done
-                )
-            journal.extend(("slot", op, i, old) for op, i, _, old in slot_edits)
+                _tf.update_edges(graph, slot_edits, done)  # reads (op, slot, tensor, ...)
             for op, new, old in ctrl_edits:
                 _tf.remove_all_control_inputs(op)
-                journal.append(("ctrl", op, old))
+                ctrl_done.append(("ctrl", op, old))
                 _tf.add_control_edges(op, new)
         except Exception as e:  # roll back what was done, newest first
-            if not journal:
-                journal = [("slot", *slot_edits[k][:2], slot_edits[k][3]) for k in done]
-            _rollback(graph, journal)
+            journal = [("slot", *slot_edits[k][:2], slot_edits[k][3]) for k in done]
+            _rollback(graph, journal + ctrl_done)
             raise GraphEditValueError(
                 f"TensorFlow refused the edit ({e}); the graph was left unchanged."
             ) from e
         st = _state(graph)
         st.count += 1
         _CycleCheck.commit(st, self)
-        ops = [e[0] for e in slot_edits] + [e[0] for e in ctrl_edits]
-        _warn_live_sessions(graph, ops)
+        if graph in _SESSIONS:
+            ops = [e[0] for e in slot_edits] + [e[0] for e in ctrl_edits]
+            _warn_live_sessions(graph, ops)
 
 
 def _rollback(graph: tf.Graph, journal: list) -> None:

@@ -291,7 +291,7 @@ def name_stack(graph: tf.Graph) -> str:
 
 
 def update_edges(graph: tf.Graph, edits: list, done: list | None = None) -> None:
-    """Set input ``i`` of ``op`` to ``t`` for each ``(op, i, t)``: batched ``_update_input``.
+    """Set input ``i`` of ``op`` to ``t`` for each ``(op, i, t, ...)``: batched ``_update_input``.
 
     Same C call as ``op._update_input`` (``UpdateEdge``), with the graph lock taken once for
     the batch. TF checks that ``t`` is in the graph and that static shapes are compatible
@@ -304,7 +304,8 @@ def update_edges(graph: tf.Graph, edits: list, done: list | None = None) -> None
     update = pywrap_tf_session.UpdateEdge
     outputs: dict[int, Any] = {}  # id(t) -> its TF_Output, built once per tensor
     with graph._c_graph.get() as c_graph:  # noqa: SLF001
-        for k, (op, i, t) in enumerate(edits):
+        for k, edit in enumerate(edits):
+            op, i, t = edit[0], edit[1], edit[2]
             src = outputs.get(id(t))
             if src is None:
                 src = outputs[id(t)] = t._as_tf_output()  # noqa: SLF001

@@ -511,3 +511,22 @@ def test_many_insertions_in_one_gap_renumber_once_and_stay_exact(monkeypatch):
             ge.reroute_ts(out, g.get_tensor_by_name(f"{name}:0"))
     assert ge.reroute_ts(a, g.get_tensor_by_name("n40:0")) == 1  # n39 reads a: no cycle
     np.testing.assert_allclose(run(g, out), [1.0])
+
+
+def test_tensorflow_refusal_mid_batch_is_rolled_back():
+    # c was built on a [2] input, then fed an unknown-shape u: TF still holds c to [2], so
+    # feeding it a [3] tensor passes the tensor-vs-tensor check but TF refuses the edge.
+    g = tf.Graph()
+    with g.as_default():
+        a = tf.compat.v1.placeholder(tf.float32, [2], name="a")
+        c = tf.identity(a, name="c")
+        u = tf.compat.v1.placeholder(tf.float32, None, name="u")
+        w = tf.compat.v1.placeholder(tf.float32, [3], name="w")
+        b = tf.compat.v1.placeholder(tf.float32, [2], name="b")
+        d = tf.identity(b, name="d")
+        b2 = tf.compat.v1.placeholder(tf.float32, [2], name="b2")
+    ge.reroute_ts(u, a)
+    with Unchanged(g), pytest.raises(ge.GraphEditValueError, match="refused"):
+        ge.reroute_ts([b2, w], [b, u])  # the first pair is applied, then undone
+    assert d.op.inputs[0] is b and c.op.inputs[0] is u
+    np.testing.assert_allclose(run(g, d, {b: B}), B)
