@@ -57,6 +57,7 @@ __all__ = [
     "make_function_type",
     "concrete_function_from_graph",
     "func_graph_watched_variables",
+    "set_flat_signature",
     # reroute / edit
     "update_edges",
     "input_slots",
@@ -504,6 +505,17 @@ def concrete_function_from_graph(graph: tf.Graph, function_type: Any) -> Any:
     Nothing checks that ``graph.inputs`` / ``graph.outputs`` match ``function_type``.
     """
     return _concrete_function.ConcreteFunction.from_func_graph(graph, function_type, {})
+
+
+def set_flat_signature(concrete_function: Any, arg_names: list[str]) -> None:
+    """Set ``_arg_keywords`` / ``_num_positional_args`` of a ConcreteFunction.
+
+    ``WrappedFunction.prune`` sets them; ``ConcreteFunction`` falls back to this flat
+    convention (all tensor arguments positionally or by these names) when binding with its
+    ``FunctionType`` fails, e.g. when Python-literal parameters of the source are omitted.
+    """
+    concrete_function._arg_keywords = list(arg_names)  # noqa: SLF001
+    concrete_function._num_positional_args = len(arg_names)  # noqa: SLF001
 
 
 def func_graph_watched_variables(graph: tf.Graph) -> list:

@@ -168,7 +168,7 @@ def graph_from_function(fn: Any, *args_or_specs: Any, inline: bool = True) -> tf
         gd = src.as_graph_def()
     params = list(_tf.function_type_of(cf).parameters.values())
     structured = src.structured_outputs
-    if not all(isinstance(t, tf.Tensor) for t in tf.nest.flatten(structured)):
+    if any(isinstance(t, tf.TensorSpec) for t in tf.nest.flatten(structured)):
         # Restored signatures describe their outputs with TensorSpecs.
         structured = tf.nest.pack_sequence_as(structured, list(src.outputs))
     graph = _copy(
@@ -262,12 +262,14 @@ def _copy(
     if ``src`` ops are absent from it (inlined calls), the whole GraphDef is imported.
     """
     drop_control = drop_control or set()
-    flat_out = tf.nest.flatten(outputs, expand_composites=False)
-    for t in flat_out:
-        if not isinstance(t, tf.Tensor):
+    leaves = tf.nest.flatten(outputs, expand_composites=False)
+    for t in leaves:
+        if t is not None and not isinstance(t, tf.Tensor):
             raise GraphEditTypeError(
-                f"Function outputs must be tensors, got {util._describe(t)} in {outputs!r}."
+                f"Function outputs must be tensors (or None), got {util._describe(t)} in "
+                f"{outputs!r}."
             )
+    flat_out = [t for t in leaves if t is not None]
     captures = _tf.func_graph_captures(src)
     cap_by_id = {id(internal): (external, internal) for external, internal in captures}
     src_args = {id(t) for t in function_inputs(src)}
@@ -342,15 +344,21 @@ def _copy(
               for t, p in zip(arg_ts, new_inputs)]
     graph.inputs = inputs + cap_inputs
     input_ids = {id(t) for t in graph.inputs}
-    new_out = []
+    new_leaves: list[tf.Tensor | None] = []
+    seen_out: set[int] = set()
     with graph.as_default():
-        for t in flat_out:
+        for t in leaves:
+            if t is None:
+                new_leaves.append(None)
+                continue
             lt = local(t)
-            if id(lt) in input_ids:  # a function output must not be one of its inputs
+            if id(lt) in input_ids or id(lt) in seen_out:
+                # A function output must not be one of its inputs nor repeat another.
                 lt = tf.identity(lt, name=_tf.unique_name_at_root(graph, "passthrough"))
-            new_out.append(lt)
-    graph.outputs = new_out
-    graph.structured_outputs = tf.nest.pack_sequence_as(outputs, new_out)
+            seen_out.add(id(lt))
+            new_leaves.append(lt)
+    graph.outputs = [t for t in new_leaves if t is not None]
+    graph.structured_outputs = tf.nest.pack_sequence_as(outputs, new_leaves)
     graph.structured_input_signature = input_signature
     if keep_control_outputs:
         graph.control_outputs = [
@@ -377,6 +385,9 @@ def _compile(graph: tf.Graph) -> Any:
     source = _SOURCES[graph]
     ftype = _tf.make_function_type(graph, source.input_signature, source.parameters)
     cf = _tf.concrete_function_from_graph(graph, ftype)
+    # The flat calling convention (tensors only, positionally) as WrappedFunction.prune sets
+    # it: TF falls back to it when the structured binding fails.
+    _tf.set_flat_signature(cf, [_flat(t.op.name) for t in function_inputs(graph)])
     _KEEP_ALIVE[cf] = source.variables
     return cf
 
@@ -707,7 +718,8 @@ def insert_at(fn: Any, at: Any, op_fn: Callable[[tf.Tensor], Any], *specs: Any) 
         for consumer, index in uses:
             _tf.update_input(consumer, index, new)
     if replaced:
-        new_out = [replaced.get(id(t), t) for t in graph.outputs]
-        graph.outputs = new_out
-        graph.structured_outputs = tf.nest.pack_sequence_as(graph.structured_outputs, new_out)
+        graph.outputs = [replaced.get(id(t), t) for t in graph.outputs]
+        graph.structured_outputs = tf.nest.map_structure(
+            lambda t: None if t is None else replaced.get(id(t), t), graph.structured_outputs
+        )
     return function_from_graph(graph)

@@ -427,3 +427,37 @@ def test_edited_functions_outlive_the_source(x):
 
     gc.collect()
     close(tail(*head(x))["y"], expected)
+
+
+def test_python_literals_none_and_repeated_outputs(x):
+    @tf.function
+    def fn(t, scale=2.0):
+        y = tf.tanh(t) * scale
+        return y, y, None, {"a": y}
+
+    cf = fn.get_concrete_function(SPEC)
+    f = ge.function_from_graph(ge.graph_from_function(fn, SPEC))
+    out = f(x, 2.0)  # called like the source ConcreteFunction
+    ref = cf(x, 2.0)
+    assert out[2] is None and set(out[3]) == {"a"}
+    close(out[0], ref[0])
+    close(out[3]["a"], ref[3]["a"])
+    close(f(tf.constant(x))[1], ref[1])  # the flat convention: tensors only
+    g = ge.graph_from_function(fn, SPEC)
+    twice = ge.function_from_graph(g, outputs=[g.outputs[0], g.outputs[0]])
+    a, b = twice(x, 2.0)
+    close(a, b)
+
+
+def test_multiple_arguments_and_keywords():
+    @tf.function
+    def fn(a, b):
+        return {"s": tf.add(a, b, name="s"), "p": a * b}
+
+    specs = (tf.TensorSpec([], tf.float32), tf.TensorSpec([], tf.float32))
+    f = ge.function_from_graph(ge.graph_from_function(fn, *specs))
+    assert float(f(2.0, 3.0)["s"]) == 5.0 and float(f(a=2.0, b=4.0)["p"]) == 8.0
+    assert ge.crossing_tensors(fn, "s", *specs) == ["s:0", "a:0", "b:0"]
+    head, tail = ge.split_function(fn, "s", *specs)
+    out = tail(*head(a=2.0, b=3.0))
+    assert float(out["s"]) == 5.0 and float(out["p"]) == 6.0
