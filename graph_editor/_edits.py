@@ -193,6 +193,7 @@ class Plan:
         self.orig: dict[tuple, Any] = {}  # (op, slot) -> the tensor it reads in the graph
         self.views: dict[int, Any] = {}  # id(SubGraphView) -> its virtual state (reroute.py)
         self._inputs_cache: dict[tf.Operation, list] = {}
+        self.rank_overlay: dict[int, float] = {}  # ranks the cycle check moved (op id -> rank)
 
     # -- graph -----------------------------------------------------------------------------
     def use_graph(self, graph: tf.Graph | None) -> None:
@@ -201,7 +202,7 @@ class Plan:
         if self.graph is None:
             self.graph = graph
         elif graph is not self.graph:
-            raise util_graph_mismatch(self.graph, graph)
+            raise _graph_mismatch(self.graph, graph)
 
     def placeholder(self, dtype: tf.DType, shape: Any, name: str) -> PendingTensor:
         if self.graph is None:
@@ -355,7 +356,7 @@ def _rollback(graph: tf.Graph, journal: list) -> None:
             _tf.update_edges(graph, [(op, i, old)], None)
 
 
-def util_graph_mismatch(g0: tf.Graph, g1: tf.Graph) -> Exception:
+def _graph_mismatch(g0: tf.Graph, g1: tf.Graph) -> Exception:
     from graph_editor.errors import GraphMismatchError
 
     return GraphMismatchError(
@@ -400,9 +401,9 @@ class _CycleCheck:
 
     @staticmethod
     def commit(st: _GraphState, plan: Plan) -> None:
-        overlay = getattr(plan, "_rank_overlay", None)
-        if overlay:
-            st.ranks.update(overlay)
+        """Keep the ranks the check moved, once the plan is applied."""
+        if plan.rank_overlay:
+            st.ranks.update(plan.rank_overlay)
 
     # adjacency of the virtual graph, minus the new edges not processed yet ---------------
     def preds(self, op: Any) -> list:
@@ -440,7 +441,7 @@ class _CycleCheck:
         for _ in range(3):
             try:
                 self._run()
-                self.plan._rank_overlay = self.overlay  # type: ignore[attr-defined]
+                self.plan.rank_overlay = self.overlay
                 return
             except _Rebuild:
                 self._renumber()
