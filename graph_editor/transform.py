@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -645,6 +646,62 @@ def _add_control_flow_ops(ops: list[tf.Operation], control_ios: util.ControlOutp
         i += 1
 
 
+_TOPO_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _edit_key(graph: tf.Graph) -> int | None:
+    """graph_editor's edit counter for ``graph`` (None if the edit module is unavailable)."""
+    try:
+        from graph_editor import _edits
+    except ImportError:  # pragma: no cover - the edit modules are part of the package
+        return None
+    return _edits.edit_count(graph)
+
+
+def _creation_order_is_topological(graph: tf.Graph) -> bool:
+    """True if every data and control edge goes from an older op to a newer one.
+
+    Checked incrementally: ops created since the last call are checked on their own, the
+    whole graph again only after graph_editor edited edges (its edit counter moved). Edges
+    changed with raw TF calls must be reported with ``_edits.note_external_edit(graph)``.
+    """
+    key = _edit_key(graph)
+    if key is None:
+        return False
+    ops = graph.get_operations()
+    entry = _TOPO_CACHE.get(graph)
+    if entry is None or entry[1] != key:
+        start, clean = 0, True
+    else:
+        start, _, clean = entry
+    if clean:
+        op_id = _tf.op_id
+        for op in ops[start:]:
+            i = op_id(op)
+            if any(op_id(t.op) >= i for t in op.inputs) or any(
+                op_id(c) >= i for c in op.control_inputs
+            ):
+                clean = False
+                break
+    _TOPO_CACHE[graph] = (len(ops), key, clean)
+    return clean
+
+
+def _id_window(graph: tf.Graph, replaced: list[tf.Tensor], targets: list[tf.Tensor]
+               ) -> Callable[[tf.Operation], bool] | None:
+    """Restrict graph_replace's walks to ops created between the replaced tensors'
+    consumers and the targets, when creation order is topological (then every path from
+    one to the other lies in that window, so the result is exact and the cost follows the
+    region, not the graph). None (no restriction) otherwise."""
+    seeds = [op for t in replaced for op in t.consumers()]
+    if not seeds or not targets or not _creation_order_is_topological(graph):
+        return None
+    op_id = _tf.op_id
+    lo = min(op_id(op) for op in seeds)
+    hi = max(op_id(t.op) for t in targets)
+    return lambda op: lo <= op_id(op) <= hi
+
+
 def graph_replace(
     target_ts: Any,
     replacement_ts: Mapping[tf.Tensor, tf.Tensor],
@@ -677,7 +734,8 @@ def graph_replace(
     _check_replacements(replacement_ts, graph)
     control_ios = util.ControlOutputs(graph)
     ops = select.get_walks_intersection_ops(
-        list(replacement_ts.keys()), flat, control_ios=control_ios
+        list(replacement_ts.keys()), flat, control_ios=control_ios,
+        within_ops_fn=_id_window(graph, list(replacement_ts.keys()), flat),
     )
     if not ops:
         raise GraphEditValueError(

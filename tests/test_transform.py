@@ -510,3 +510,31 @@ def test_custom_control_input_handler_runs_per_op_path(diamond):
     tr.transform_control_input_handler = lambda info, op: None
     _, info = tr(ge.sgv(z.op), g, "")
     assert info.transformed(z.op).control_inputs == []
+
+
+def test_graph_replace_window_is_exact_and_follows_edits():
+    from graph_editor import _edits
+
+    g = tf.Graph()
+    with g.as_default():
+        a = tf.constant(1.0, name="a")
+        b = tf.add(a, 1.0, name="b")          # region: b -> late
+        other = tf.constant(5.0, name="other")
+        late = tf.multiply(other, 3.0, name="late")
+        new_a = tf.constant(10.0, name="new_a")
+    with pytest.raises(ge.GraphEditValueError):
+        ge.graph_replace(late, {a: new_a})  # not connected (yet)
+    # rewire late to read b: the edge now goes from an older op to a newer one ...
+    late.op._update_input(0, b)
+    _edits.note_external_edit(g)
+    r = ge.graph_replace(late, {a: new_a})
+    assert run(g, r) == (10.0 + 1.0) * 3.0
+    # ... and an edge against creation order: an old op reading a newer one
+    with g.as_default():
+        c = tf.constant(2.0, name="c")
+        d = tf.add(c, 0.0, name="d")
+    b.op._update_input(0, d)               # b (old) now reads d (new)
+    _edits.note_external_edit(g)
+    r = ge.graph_replace(late, {c: new_a})
+    assert run(g, r) == (10.0 + 1.0) * 3.0
+    assert run(g, late) == (2.0 + 1.0) * 3.0
