@@ -76,7 +76,7 @@ def replace_t_with_placeholder_handler(info: Any, t: tf.Tensor) -> tf.Tensor:
         >>> sgv_, info = ge.copy(ge.sgv(c.op))   # a:0 and b:0 become placeholders
     """
     graph_ = info.graph_
-    with graph_.as_default(), graph_.name_scope(None):
+    with graph_.as_default(), graph_.name_scope(None), graph_.control_dependencies(None):
         return tf.compat.v1.placeholder(
             dtype=t.dtype.base_dtype, shape=t.shape,
             name=util.placeholder_name(t, scope=info.scope_),
@@ -386,7 +386,8 @@ class Transformer:
         elif t.op.type in ("Enter", "RefEnter"):
             tmp_t_ = self._transformed_t(info, t.op.inputs[0], consumer_op, -1)
         else:
-            with info.graph_.as_default(), info.graph_.name_scope(None):
+            graph_ = info.graph_
+            with graph_.as_default(), graph_.name_scope(None), graph_.control_dependencies(None):
                 tmp_t_ = tf.compat.v1.placeholder(
                     t.dtype.base_dtype, t.shape,
                     name=util.placeholder_name(t, scope=info.scope_, prefix="geph_tmp"),

@@ -451,3 +451,31 @@ def test_random_view_copy_computes_same_numbers(data):
         parts = [v.op, v.initializer, snapshot.op]
         if all(op in sgv.ops for op in parts):
             assert isinstance(v_, tf.Variable) and v_ is not v and v_.graph is g2
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_partitioned_call_with_nested_functions_copied_across_graphs(fast):
+    @tf.function
+    def inner(v):
+        return v * 3.0
+
+    @tf.function
+    def outer(v):
+        return inner(v) + 1.0
+
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [], name="x")
+        y = tf.identity(outer(x), name="y")
+    assert any(op.type in ("PartitionedCall", "StatefulPartitionedCall")
+               for op in g.get_operations())
+    g2 = tf.Graph()
+    _, info = copy(g, g2, "cp", fast=fast)
+    assert run(g2, info.transformed(y), {info.transformed(x): 2.0}) == 7.0
+
+
+def test_placeholders_ignore_callers_control_dependencies(diamond):
+    g, ns = diamond
+    with g.as_default(), tf.control_dependencies([ns.f.op]):
+        sgv_, _ = ge.copy(ge.sgv(ns.c.op))
+    assert all(t.op.control_inputs == [] for t in sgv_.inputs)
