@@ -507,6 +507,21 @@ def _build_function(
     return _compile(copy)
 
 
+def _clone(graph: tf.Graph) -> tf.Graph:
+    """A whole copy of an editable graph (same arguments, outputs and captures)."""
+    source = _SOURCES.get(graph)
+    return _copy(
+        graph,
+        graph.as_graph_def(),
+        name=f"{graph.name}_copy",
+        arg_ts=function_inputs(graph),
+        outputs=graph.structured_outputs,
+        input_signature=graph.structured_input_signature,
+        parameters=source.parameters if source is not None else None,
+        keep_control_outputs=True,
+    )
+
+
 def _as_graph(fn_or_graph: Any, specs: Sequence[Any], caller: str) -> tf.Graph:
     if isinstance(fn_or_graph, tf.Graph):
         if not _tf.is_function_graph(fn_or_graph):
@@ -673,7 +688,8 @@ def insert_at(fn: Any, at: Any, op_fn: Callable[[tf.Tensor], Any], *specs: Any) 
     output becomes ``op_fn(at)`` too.
 
     Args:
-        fn: a ``tf.function``, ``ConcreteFunction`` or callable (traced with ``specs``).
+        fn: a ``tf.function``, ``ConcreteFunction`` or callable (traced with ``specs``), or
+            a graph from :func:`graph_from_function` (left unchanged: a copy is edited).
         at: a tensor name (or tensor of the editable graph), or a list of them.
         op_fn: ``tensor -> tensor``.
         *specs: example arguments or ``tf.TensorSpec``s for a ``tf.function``.
@@ -694,6 +710,9 @@ def insert_at(fn: Any, at: Any, op_fn: Callable[[tf.Tensor], Any], *specs: Any) 
         raise GraphEditTypeError(f"insert_at: op_fn must be callable, got {util._describe(op_fn)}.")
     graph = _as_graph(fn, specs, "insert_at")
     targets = resolve_tensors(graph, at, "insert_at tensor")
+    if graph is fn:  # a graph given by the caller: edit a copy, not the caller's graph
+        graph = _clone(graph)
+        targets = [graph.get_tensor_by_name(t.name) for t in targets]
     unique: dict[int, tf.Tensor] = {}
     for t in targets:
         unique.setdefault(id(t), t)

@@ -461,3 +461,15 @@ def test_multiple_arguments_and_keywords():
     head, tail = ge.split_function(fn, "s", *specs)
     out = tail(*head(a=2.0, b=3.0))
     assert float(out["s"]) == 5.0 and float(out["p"]) == 6.0
+
+
+def test_insert_at_on_a_graph_leaves_it_unchanged(mlp, x):
+    g = ge.graph_from_function(mlp.__call__, SPEC)
+    relu = g.get_tensor_by_name("StatefulPartitionedCall/Relu:0")
+    consumers = [op.name for op in relu.consumers()]
+    n_ops = len(g.get_operations())
+    fn = ge.insert_at(g, relu, lambda t: t * 0.0)
+    close(fn(x)["h"], np.zeros([5, 8]))
+    assert [op.name for op in relu.consumers()] == consumers
+    assert len(g.get_operations()) == n_ops
+    close(ge.function_from_graph(g)(x)["h"], mlp(x)["h"])
