@@ -473,3 +473,17 @@ def test_insert_at_on_a_graph_leaves_it_unchanged(mlp, x):
     assert [op.name for op in relu.consumers()] == consumers
     assert len(g.get_operations()) == n_ops
     close(ge.function_from_graph(g)(x)["h"], mlp(x)["h"])
+
+
+def test_deferred_capture_is_rejected(x):
+    @tf.function
+    def fn(t):
+        graph = tf.compat.v1.get_default_graph()
+        two = graph.capture_call_time_value(lambda: tf.constant(2.0),
+                                            tf.TensorSpec([], tf.float32))
+        return t * two
+
+    close(fn(x), 2 * x)
+    with pytest.raises(ge.CaptureError, match="deferred"):
+        ge.graph_from_function(fn, SPEC)
+    close(fn(x), 2 * x)

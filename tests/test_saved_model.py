@@ -188,3 +188,14 @@ def test_lookup_table_and_new_variable_are_saved(tmp_path):
                                [20.5, 40.5, -1.5])
     assert sorted(v.numpy() for v in reloaded.kept_variables) == [0.5, 2.0]
     assert len(reloaded.kept_resources) == 1
+
+
+def test_untracked_resource_cannot_be_saved(saved, tmp_path, x):
+    sm = ge.saved_model.load(saved)
+    init = tf.lookup.KeyValueTensorInitializer(tf.constant([0], tf.int64), tf.constant([5.0]))
+    table = tf.lookup.StaticHashTable(init, 0.0)  # not part of the SavedModel
+    with sm.graph.as_default():
+        sm.outputs["z"] = sm.outputs["z"] + table.lookup(tf.constant(0, tf.int64))
+    close(sm.function()(x=x)["z"], serve(saved)(x=tf.constant(x))["z"].numpy() + 5.0)
+    with pytest.raises(ge.CaptureError, match="neither variables nor resources"):
+        ge.saved_model.save(sm, str(tmp_path / "bad"))
