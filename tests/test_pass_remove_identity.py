@@ -76,3 +76,53 @@ def test_nothing_to_remove_is_a_noop(diamond):
     report = ge.remove_identity(g)
     assert report.matches == 0 and not report
     assert g.as_graph_def().SerializeToString(deterministic=True) == before
+
+
+def _v1_control_flow(build):
+    g = tf.Graph()
+    tf.compat.v1.disable_control_flow_v2()
+    try:
+        with g.as_default():
+            build()
+    finally:
+        tf.compat.v1.enable_control_flow_v2()
+    return g
+
+
+def _run_with_timeout(g, fetch, feed):
+    opts = tf.compat.v1.RunOptions(timeout_in_ms=20000)
+    with tf.compat.v1.Session(graph=g) as sess:
+        return sess.run(fetch, feed, options=opts)
+
+
+def test_v1_cond_pivots_are_left_alone():
+    def build():
+        x = tf.compat.v1.placeholder(tf.float32, [], name="x")
+        p = tf.compat.v1.placeholder(tf.bool, [], name="p")
+        y = tf.compat.v1.cond(p, lambda: x * 2.0 + 1.0, lambda: x - 1.0)
+        tf.negative(tf.identity(y, name="z"), name="out")
+
+    g = _v1_control_flow(build)
+    assert "Switch" in {op.type for op in g.get_operations()}
+    report = ge.remove_identity(g)
+    removed = {op.name for op in report.replaced_ops}
+    assert "z" in removed
+    assert not any(op.inputs[0].op.type == "Switch" for op in report.replaced_ops)
+    assert _run_with_timeout(g, "out:0", {"x:0": 3.0, "p:0": True}) == -7.0
+    assert _run_with_timeout(g, "out:0", {"x:0": 3.0, "p:0": False}) == -2.0
+
+
+def test_v1_while_loop_still_runs():
+    def build():
+        n = tf.compat.v1.placeholder(tf.int32, [], name="n")
+        _, a = tf.compat.v1.while_loop(
+            lambda i, a: i < n,
+            lambda i, a: (tf.identity(i + 1), tf.identity(a * 2.0)),
+            [tf.constant(0), tf.constant(1.0)],
+        )
+        tf.negative(tf.identity(tf.identity(a)), name="neg")
+
+    g = _v1_control_flow(build)
+    report = ge.remove_identity(g)
+    assert report.matches >= 2
+    assert _run_with_timeout(g, "neg:0", {"n:0": 5}) == -32.0

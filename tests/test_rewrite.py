@@ -388,3 +388,18 @@ def test_works_under_eager_and_inside_other_scopes():
     assert report.matches == 2
     assert not other.get_operations()
     assert all(not o.name.startswith("elsewhere") for o in report.new_ops)
+
+
+def test_function_graph():
+    @tf.function
+    def f(x):
+        return tf.nn.relu(x * 2.0) + 1.0
+
+    fg = f.get_concrete_function(tf.TensorSpec([3], tf.float32)).graph
+    (m,) = ge.find_matches(fg, lambda a: tf.nn.relu(a * 2.0))
+    assert [o.type for o in m.ops] == ["Relu", "Mul", "Const"]
+    g = ge.graph_from_function(f, tf.TensorSpec([3], tf.float32))
+    report = ge.rewrite(g, lambda a: tf.nn.relu(a), lambda m: tf.nn.relu6(m.inputs[0] * 4.0))
+    assert report.matches == 1
+    fn = ge.function_from_graph(g)
+    np.testing.assert_allclose(fn(tf.constant([-1.0, 0.5, 5.0])).numpy(), [1.0, 5.0, 7.0])

@@ -5,7 +5,8 @@ the identity's control inputs move to those consumers, and ops that waited for t
 (``^identity``) now wait for its input's op and its control inputs. Ops waiting for a
 ``NoOp`` that has control inputs wait for those control inputs instead. Identities and
 NoOps that nothing reads (graph outputs, train ops) are left alone, as are the ops named in
-``keep``.
+``keep`` and the identities of TF1 control-flow outputs (``cond`` branch pivots: bypassing
+them would run both branches).
 
 Example::
 
@@ -26,6 +27,11 @@ __all__ = ["remove_identity", "IDENTITY_TYPES"]
 
 #: Op types bypassed by :func:`remove_identity`.
 IDENTITY_TYPES = ("Identity", "Snapshot", "IdentityN")
+
+# TF1 control flow: an Identity of a Switch output is a branch pivot (ops of the branch wait
+# on it); waiting on the Switch itself instead would run both branches (and hang Merge).
+# Identities of Enter outputs are left alone too (loop-frame bookkeeping).
+_V1_CONTROL_FLOW = frozenset({"Switch", "RefSwitch", "Enter", "RefEnter"})
 
 
 def _bypass(m: rewrite.Match) -> list:
@@ -75,7 +81,9 @@ def remove_identity(graph: tf.Graph, keep: Any = ()) -> rewrite.RewriteReport:
     def filter_fn(m: rewrite.Match) -> bool:
         root = m.root
         used = any(t.consumers() for t in root.outputs) or control_outputs(root)
-        return bool(used) and keep_filter(m)
+        if not used or any(t.op.type in _V1_CONTROL_FLOW for t in root.inputs):
+            return False
+        return keep_filter(m)
 
     report = rewrite.rewrite(
         graph, OpMatcher(op_type(IDENTITY_TYPES)), _bypass, filter=filter_fn, max_iterations=2
