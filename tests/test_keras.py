@@ -153,3 +153,21 @@ def test_keras_names_resolve_without_trace_suffixes():
     close(tail(*head(x)), model(x))
     with pytest.raises(ge.GraphEditKeyError, match="Closest"):
         ge.functions.resolve_tensor(g, "fc9/Relu:0")
+
+
+def test_graph_from_keras_two_inputs_and_explicit_specs():
+    keras.utils.set_random_seed(6)
+    a_in = keras.Input((4,), name="a")
+    b_in = keras.Input((2,), name="b")
+    h = keras.layers.Dense(3, name="h")(a_in)
+    out = keras.layers.Concatenate(name="cat")([h, b_in])
+    model = keras.Model([a_in, b_in], out)
+    xa = np.ones([2, 4], np.float32)
+    xb = np.full([2, 2], 3.0, np.float32)
+    f = ge.function_from_graph(ge.graph_from_keras(model))
+    close(f(xa, xb), model([xa, xb]))
+    seq = sequential()
+    g = ge.graph_from_keras(seq, tf.TensorSpec([5, 2], tf.float32))
+    assert ge.function_inputs(g)[0].shape.as_list() == [5, 2]
+    with pytest.raises(ge.GraphEditTypeError):
+        ge.graph_from_keras(lambda t: t)
