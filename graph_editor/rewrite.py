@@ -52,6 +52,7 @@ from graph_editor import _tf, reroute, subgraph, util
 from graph_editor.errors import (
     GraphEditTypeError,
     GraphEditValueError,
+    GraphFinalizedError,
     GraphMismatchError,
 )
 from graph_editor.match import OpMatcher
@@ -658,6 +659,7 @@ def rewrite(
             not a tensor.
         GraphEditValueError: a replacement of the wrong count, dtype or shape, or a reroute
             that would close a cycle. Pre-existing nodes are then left as they were.
+        GraphFinalizedError: the graph is finalized (``prune=True`` works on a copy).
 
     Example:
         >>> report = ge.rewrite(graph, lambda x: tf.nn.relu(x),
@@ -676,7 +678,7 @@ def rewrite(
     if not isinstance(max_iterations, int) or max_iterations < 1:
         raise GraphEditValueError(f"max_iterations must be an int >= 1, got {max_iterations!r}.")
     if graph.finalized and not prune:
-        raise GraphEditValueError(
+        raise GraphFinalizedError(
             "The graph is finalized: rewrite cannot add ops to it (use prune=True to work on "
             "a copy)."
         )

@@ -403,3 +403,25 @@ def test_function_graph():
     assert report.matches == 1
     fn = ge.function_from_graph(g)
     np.testing.assert_allclose(fn(tf.constant([-1.0, 0.5, 5.0])).numpy(), [1.0, 5.0, 7.0])
+
+
+def test_finalized_graph_in_place_refused_prune_works():
+    g = chain(2)
+    g.finalize()
+    with pytest.raises(ge.GraphFinalizedError, match="finalized"):
+        ge.rewrite(g, lambda a: tf.nn.relu(a), lambda m: tf.nn.relu6(m.inputs[0]))
+    report = ge.rewrite(
+        g, lambda a: tf.nn.relu(a), lambda m: tf.nn.relu6(m.inputs[0]), prune=True
+    )
+    assert report.matches == 2 and report.graph is not g
+
+
+def test_prune_with_a_view():
+    g = chain(3)
+    view = ge.sgv([g.get_operation_by_name("r2")])
+    report = ge.rewrite(view, lambda a: tf.nn.relu(a), lambda m: tf.nn.relu6(m.inputs[0]),
+                        prune=True)
+    assert report.matches == 1
+    types = sorted(op.type for op in report.graph.get_operations())
+    assert types.count("Relu") == 2 and types.count("Relu6") == 1
+    assert report.graph.get_operation_by_name("out").inputs[0].op.type == "Relu6"

@@ -8,7 +8,12 @@ import numpy as np
 import tensorflow as tf
 
 from graph_editor import _tf, util
-from graph_editor.errors import GraphEditKeyError, GraphEditTypeError, GraphEditValueError
+from graph_editor.errors import (
+    GraphEditKeyError,
+    GraphEditTypeError,
+    GraphEditValueError,
+    GraphFinalizedError,
+)
 from graph_editor.rewrite import Match
 
 __all__ = ["check_graph", "kept_ops", "not_kept", "clone_op", "const_value", "is_foldable_type"]
@@ -30,7 +35,7 @@ def check_graph(graph: Any, fn: str) -> tf.Graph:
     if not isinstance(graph, tf.Graph):
         raise GraphEditTypeError(f"{fn} expects a tf.Graph, got {util._describe(graph)}.")
     if graph.finalized:
-        raise GraphEditValueError(
+        raise GraphFinalizedError(
             f"{fn}: the graph is finalized; ops cannot be added to it. Copy it first "
             "(ge.strip_unused or a GraphDef round trip)."
         )
