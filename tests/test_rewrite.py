@@ -425,3 +425,53 @@ def test_prune_with_a_view():
     types = sorted(op.type for op in report.graph.get_operations())
     assert types.count("Relu") == 2 and types.count("Relu6") == 1
     assert report.graph.get_operation_by_name("out").inputs[0].op.type == "Relu6"
+
+
+def random_dag(seed: int, n: int = 300) -> tf.Graph:
+    rng = np.random.default_rng(seed)
+    g = tf.Graph()
+    with g.as_default():
+        ts = [tf.compat.v1.placeholder(tf.float32, [4], name=f"in{i}") for i in range(3)]
+        for i in range(n):
+            k = rng.random()
+            a = ts[-1 - rng.integers(min(6, len(ts)))]
+            b = ts[rng.integers(len(ts))]
+            if k < 0.34:
+                ts.append(tf.tanh(a, name=f"t{i}"))
+            elif k < 0.6:
+                ts.append(tf.add(a, b, name=f"a{i}") * 0.5)
+            elif k < 0.8:
+                ts.append(tf.multiply(a, tf.tanh(b), name=f"m{i}"))
+            else:  # the pattern, unless the AddV2 is read elsewhere later
+                ts.append(tf.add(a, b, name=f"s{i}"))
+                ts.append(tf.multiply(a, tf.tanh(ts[-1]), name=f"p{i}"))
+        for j, t in enumerate([t for t in ts if not t.consumers()]):
+            tf.identity(t, name=f"out{j}")  # named outputs, never matched
+    return g
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_graphs_keep_every_value(seed):
+    g = random_dag(seed)
+    sinks = [op.outputs[0] for op in g.get_operations()
+             if op.outputs and not op.outputs[0].consumers()]
+    feed = {f"in{i}:0": np.linspace(-1, 1, 4).astype(np.float32) * (i + 1) for i in range(3)}
+    names = [t.name for t in sinks]
+    ref = run(g, names, feed)
+
+    def pattern(a, b, c):
+        return a * tf.tanh(b + c)
+
+    def replacement(m):
+        a, b, c = m.inputs
+        s = b + c
+        return a * (2.0 * tf.sigmoid(2.0 * s) - 1.0)
+
+    before = len(ge.find_matches(g, pattern))
+    report = ge.rewrite(g, pattern, replacement)
+    assert report.matches == before > 0
+    live = ge.strip_unused(g, [], names)  # replaced ops are dead: gone from the live part
+    assert ge.find_matches(live, pattern) == []
+    assert len(ge.find_matches(g, pattern)) == before  # dead ops still match, in place
+    for got, want in zip(run(g, names, feed), ref):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
