@@ -126,3 +126,20 @@ def test_v1_while_loop_still_runs():
     report = ge.remove_identity(g)
     assert report.matches >= 2
     assert _run_with_timeout(g, "neg:0", {"n:0": 5}) == -32.0
+
+
+def test_identity_n_and_snapshot():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [3], name="x")
+        y = tf.compat.v1.placeholder(tf.float32, [3], name="y")
+        a, b = tf.identity_n([tf.tanh(x), y], name="idn")
+        s = tf.raw_ops.Snapshot(input=a * b, name="snap")
+        tf.negative(s, name="out")
+    feed = {"x:0": X, "y:0": X + 1}
+    ref = run(g, "out:0", feed)
+    report = ge.remove_identity(g)
+    assert {op.name for op in report.replaced_ops} == {"idn", "snap"}
+    mul = g.get_operation_by_name("out").inputs[0].op
+    assert mul.type == "Mul" and [t.name for t in mul.inputs] == ["Tanh:0", "y:0"]
+    np.testing.assert_allclose(run(g, "out:0", feed), ref, atol=1e-6)

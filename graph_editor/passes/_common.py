@@ -16,7 +16,15 @@ from graph_editor.errors import (
 )
 from graph_editor.rewrite import Match
 
-__all__ = ["check_graph", "kept_ops", "not_kept", "clone_op", "const_value", "is_foldable_type"]
+__all__ = [
+    "check_graph",
+    "kept_ops",
+    "not_kept",
+    "clone_op",
+    "const_value",
+    "evaluate",
+    "is_foldable_type",
+]
 
 # Ops whose value is not a pure function of their inputs, or that fold badly.
 _NEVER_FOLD = frozenset(
