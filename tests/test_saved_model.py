@@ -199,3 +199,31 @@ def test_untracked_resource_cannot_be_saved(saved, tmp_path, x):
     close(sm.function()(x=x)["z"], serve(saved)(x=tf.constant(x))["z"].numpy() + 5.0)
     with pytest.raises(ge.CaptureError, match="neither variables nor resources"):
         ge.saved_model.save(sm, str(tmp_path / "bad"))
+
+
+def test_split_two_inputs(tmp_path):
+    class Two(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = tf.Variable([[1.0, -1.0], [0.5, 2.0]])
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32, name="a"),
+                                      tf.TensorSpec([None, 2], tf.float32, name="b")])
+        def __call__(self, a, b):
+            h = tf.tanh(tf.matmul(a, self.w), name="h")
+            return {"out": h * b, "a_sum": tf.reduce_sum(a, axis=1)}
+
+    path = str(tmp_path / "two")
+    two = Two()
+    tf.saved_model.save(two, path)
+    sm = ge.saved_model.load(path)
+    assert sorted(sm.inputs) == ["a", "b"]
+    keys = ge.saved_model.split(path, "h", str(tmp_path / "h"), str(tmp_path / "t"))
+    assert keys[0] == "StatefulPartitionedCall_h" and set(keys[1:]) == {"a", "b"}
+    a = tf.constant([[1.0, 2.0], [3.0, -1.0]])
+    b = tf.constant([[0.5, 1.0], [2.0, 3.0]])
+    mid = serve(str(tmp_path / "h"))(a=a, b=b)
+    out = serve(str(tmp_path / "t"))(**mid)
+    ref = two(a, b)
+    close(out["out"], ref["out"])
+    close(out["a_sum"], ref["a_sum"])
