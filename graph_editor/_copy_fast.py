@@ -35,14 +35,23 @@ def _parse_input(s: str) -> tuple[str, int, bool]:
     return s, 0, False
 
 
-def _node_defs(graph: tf.Graph, names: list[str]) -> list[Any]:
+def _node_defs(graph: tf.Graph, names: list[str]) -> tuple[list[Any], Any]:
     """NodeDefs named ``names`` (fresh protos): one ``as_graph_def`` for a large share of the
-    graph, else one ``op.node_def`` per op (cost proportional to the view)."""
+    graph, else one ``op.node_def`` per op (cost proportional to the view).
+
+    Returns ``(nodes, graph_def)``: ``graph_def`` (without its library) when ``nodes`` are
+    exactly its nodes, in order, so it can be imported as is; else None.
+    """
     if len(names) * 3 >= graph.version:
-        by_name = {n.name: n for n in graph.as_graph_def().node}
-        return [by_name[name] for name in names]
+        gd = graph.as_graph_def()
+        nodes = list(gd.node)
+        if len(nodes) == len(names) and all(n.name == m for n, m in zip(nodes, names)):
+            gd.ClearField("library")
+            return nodes, gd
+        by_name = {n.name: n for n in nodes}
+        return [by_name[name] for name in names], None
     get = graph.get_operation_by_name
-    return [get(name).node_def for name in names]
+    return [get(name).node_def for name in names], None
 
 
 def fast_copy(transformer: Any, info: Any, ops: list[tf.Operation],
@@ -61,9 +70,10 @@ def fast_copy(transformer: Any, info: Any, ops: list[tf.Operation],
 
 
 def _prepare(src: tf.Graph, ops: list[tf.Operation], parse: bool
-             ) -> tuple[list, list, list, list | None]:
-    """(order, names, nodes, parsed inputs), in :func:`copy_order`'s order, read from the
-    NodeDefs (no per-op input walk when creation order is already topological).
+             ) -> tuple[list, list, list, list | None, Any]:
+    """(order, names, nodes, parsed inputs, whole GraphDef or None), in :func:`copy_order`'s
+    order, read from the NodeDefs (no per-op input walk when creation order is already
+    topological).
 
     Without ``parse`` (a whole-graph copy: no outside tensor, and names that do not depend
     on the order), creation order is used as is and inputs are not parsed.
@@ -75,9 +85,9 @@ def _prepare(src: tf.Graph, ops: list[tf.Operation], parse: bool
     else:
         order = list(ops)
     names = [op.name for op in order]
-    nodes = _node_defs(src, names)
+    nodes, whole_gd = _node_defs(src, names)
     if not parse:
-        return order, names, nodes, None
+        return order, names, nodes, None, whole_gd
     parsed = [[_parse_input(s) for s in node.input] for node in nodes]
     pos = {name: i for i, name in enumerate(names)}
     for i, refs in enumerate(parsed):
@@ -89,15 +99,15 @@ def _prepare(src: tf.Graph, ops: list[tf.Operation], parse: bool
                 names = [names[k] for k in index]
                 nodes = [nodes[k] for k in index]
                 parsed = [parsed[k] for k in index]
-                return order, names, nodes, parsed
-    return order, names, nodes, parsed
+                return order, names, nodes, parsed, None
+    return order, names, nodes, parsed, whole_gd
 
 
 def _fast_copy(transformer: Any, info: Any, ops: list[tf.Operation],
                copy_shape: bool, nodedef_fn: Any) -> list[tf.Operation]:
     src, dst = info.graph, info.graph_
     whole = len(ops) == src.version and not info.sgv_inputs_set
-    order, src_names, nodes, parsed = _prepare(src, ops, parse=not whole)
+    order, src_names, nodes, parsed, whole_gd = _prepare(src, ops, parse=not whole)
     support.copy_functions(src, dst, nodes)
     info._inside_names_cache = set(src_names)
 
@@ -105,10 +115,11 @@ def _fast_copy(transformer: Any, info: Any, ops: list[tf.Operation],
     if nodedef_fn is None and support.prefix_compatible(info, src_names, nodes):
         new_names = [info.scope_ + name for name in src_names]
         if _tf.claim_names(dst, new_names, mark=False):
-            new_ops = _prefix_import(transformer, info, src_names, new_names, nodes, parsed)
+            new_ops = _prefix_import(transformer, info, src_names, new_names, nodes, parsed,
+                                     whole_gd)
     if new_ops is None:
-        if parsed is None:
-            parsed = [[_parse_input(s) for s in node.input] for node in nodes]
+        if parsed is None:  # names now depend on the order: use copy_order's, as per-op
+            order, src_names, nodes, parsed, _ = _prepare(src, ops, parse=True)
         new_ops = _renaming_import(transformer, info, src_names, nodes, parsed, nodedef_fn)
 
     by_name = {op_.name: op_ for op_ in new_ops}
@@ -134,7 +145,8 @@ def _fast_copy(transformer: Any, info: Any, ops: list[tf.Operation],
 
 
 def _prefix_import(transformer: Any, info: Any, src_names: list[str], new_names: list[str],
-                   nodes: list[Any], parsed: list | None) -> list[tf.Operation] | None:
+                   nodes: list[Any], parsed: list | None, whole_gd: Any
+                   ) -> list[tf.Operation] | None:
     """Names unchanged but for the destination scope: TF's C importer adds the prefix to
     names, inputs and colocations; Python only maps the outside inputs. None if a name
     got taken in the meantime (by a placeholder), before anything was imported."""
@@ -159,15 +171,19 @@ def _prefix_import(transformer: Any, info: Any, src_names: list[str], new_names:
     if not _tf.claim_names(dst, new_names):
         return None
     info._names_map.update(zip(src_names, new_names))
+    variable_types = support.VARIABLE_OP_TYPES
     for node, new_name in zip(nodes, new_names):
-        support.rewrite_shared_name(info, node, new_name)
+        if node.op in variable_types:
+            support.rewrite_shared_name(info, node, new_name)
         if drop and any(s[0] == "^" and s[1:] in drop for s in node.input):
             kept = [s for s in node.input if not (s[0] == "^" and s[1:] in drop)]
             del node.input[:]
             node.input.extend(kept)
-    gd = graph_pb2.GraphDef()
-    gd.versions.CopyFrom(src.graph_def_versions)
-    gd.node.extend(nodes)
+    gd = whole_gd  # its nodes are ``nodes``, edited in place
+    if gd is None:
+        gd = graph_pb2.GraphDef()
+        gd.versions.CopyFrom(src.graph_def_versions)
+        gd.node.extend(nodes)
     return _tf.import_graph_def_prefixed(
         dst, gd, info.scope_[:-1], input_map, control_map)
 

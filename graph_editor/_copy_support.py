@@ -24,6 +24,7 @@ from graph_editor import _tf, util
 
 __all__ = [
     "IdMap",
+    "VARIABLE_OP_TYPES",
     "IdSet",
     "OpOutputsMap",
     "copy_order",
@@ -39,6 +40,7 @@ __all__ = [
 ]
 
 _VARIABLE_OP_TYPES = frozenset({"VarHandleOp", "VariableV2", "Variable", "TemporaryVariable"})
+VARIABLE_OP_TYPES = _VARIABLE_OP_TYPES
 _ENTER_TYPES = frozenset({"Enter", "RefEnter"})
 
 

@@ -479,3 +479,24 @@ def test_placeholders_ignore_callers_control_dependencies(diamond):
     with g.as_default(), tf.control_dependencies([ns.f.op]):
         sgv_, _ = ge.copy(ge.sgv(ns.c.op))
     assert all(t.op.control_inputs == [] for t in sgv_.inputs)
+
+
+def test_fast_equals_per_op_on_rerouted_graph_same_graph():
+    def build():
+        g = tf.Graph()
+        with g.as_default():
+            x = tf.constant([1.0, 2.0], name="x")
+            late = tf.identity(x, name="x_1")  # its copy competes for the name "x_1"
+            y = tf.square(x, name="y")
+        late.op._update_input(0, y)
+        return g
+
+    sigs = []
+    for fast in (True, False):
+        g = build()
+        src = {op.name for op in g.get_operations()}
+        _, info = copy(g, g, "", fast=fast)
+        sigs.append(graph_signature(g, skip=src))
+        out = info.transformed(g.get_tensor_by_name("x_1:0"))
+        np.testing.assert_allclose(run(g, out), [1.0, 4.0])
+    assert sigs[0] == sigs[1] and len(sigs[0]) == 3
