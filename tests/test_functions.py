@@ -487,3 +487,71 @@ def test_deferred_capture_is_rejected(x):
     with pytest.raises(ge.CaptureError, match="deferred"):
         ge.graph_from_function(fn, SPEC)
     close(fn(x), 2 * x)
+
+
+# --------------------------------------------------------------------------------------------
+# property: any cut of a random DAG function splits it exactly
+# --------------------------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_DAG_X = np.linspace(-1.0, 1.0, 6, dtype=np.float32).reshape(2, 3)
+_DAG_Y = np.linspace(0.5, -0.5, 6, dtype=np.float32).reshape(2, 3)
+_DAG_V = tf.Variable(np.array([0.5, -1.0, 2.0], np.float32))
+
+
+@st.composite
+def dags(draw):
+    n = draw(st.integers(2, 9))
+    ops = []
+    for i in range(n):
+        kind = draw(st.sampled_from(["tanh", "add", "mul"]))
+        a = draw(st.integers(0, i + 1))  # 0, 1: the inputs x, y; k + 2: op k
+        b = draw(st.integers(0, i + 1))
+        ops.append((kind, a, b))
+    n_out = draw(st.integers(1, 2))
+    outs = draw(st.lists(st.integers(2, n + 1), min_size=n_out, max_size=n_out, unique=True))
+    cut = draw(st.integers(0, n - 1))
+    return ops, outs, cut
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dags())
+def test_random_dag_splits_exactly(dag):
+    ops, outs, cut = dag
+
+    def body(x, y):
+        ts = [x, y]
+        for i, (kind, a, b) in enumerate(ops):
+            if kind == "tanh":
+                ts.append(tf.tanh(ts[a], name=f"n{i}"))
+            elif kind == "add":
+                ts.append(tf.add(ts[a], ts[b], name=f"n{i}"))
+            else:
+                ts.append(tf.multiply(ts[a], _DAG_V, name=f"n{i}"))
+        return {f"o{k}": ts[k] for k in outs}
+
+    spec = tf.TensorSpec([2, 3], tf.float32)
+    fn = tf.function(body)
+    # Ancestors of the outputs, among the ops: the cut works iff it is one of them.
+    needed, stack = set(), [k for k in outs]
+    while stack:
+        k = stack.pop()
+        if k < 2 or k in needed:
+            continue
+        needed.add(k)
+        kind, a, b = ops[k - 2]
+        stack.extend([a] if kind != "add" else [a, b])
+    name = f"n{cut}"
+    if cut + 2 not in needed:
+        with pytest.raises(ge.CutError):
+            ge.split_function(fn, name, spec, spec)
+        return
+    head, tail = ge.split_function(fn, name, spec, spec)
+    mid = head(_DAG_X, _DAG_Y)
+    assert len(mid) == len(ge.crossing_tensors(fn, name, spec, spec))
+    out, ref = tail(*mid), fn(_DAG_X, _DAG_Y)
+    assert sorted(out) == sorted(ref)
+    for k in ref:
+        close(out[k], ref[k])
