@@ -48,7 +48,7 @@ from typing import Any
 
 import tensorflow as tf
 
-from graph_editor import _tf, reroute, subgraph, util
+from graph_editor import _edits, _tf, reroute, subgraph, util
 from graph_editor.errors import (
     GraphEditTypeError,
     GraphEditValueError,
@@ -525,37 +525,50 @@ def _call_replacement(replacement: Callable, m: Match) -> tuple[list, list]:
 
 
 class _Journal:
-    """Edits made so far, undone in reverse order if the rewrite fails."""
+    """Edits made so far; :meth:`undo` restores every touched op exactly (slots and order).
+
+    Edits go through :mod:`graph_editor.reroute` (validated); the undo writes back the saved
+    inputs and control inputs of each touched op with the raw primitives, since the state
+    it restores was valid.
+    """
 
     def __init__(self) -> None:
-        self.entries: list = []
+        self.saved: dict = {}  # op -> (inputs, control inputs) before the first edit
+
+    def _save(self, ops: Any) -> None:
+        for op in ops:
+            if op not in self.saved:
+                self.saved[op] = (list(op.inputs), list(op.control_inputs))
 
     def reroute(self, new: tf.Tensor, old: tf.Tensor, consumers: list) -> None:
+        self._save(consumers)
         reroute.reroute_ts([new], [old], can_modify=consumers)
-        self.entries.append(("ts", new, old, consumers))
 
     def add_controls(self, op: tf.Operation, cops: list) -> None:
         have = set(op.control_inputs)
         cops = [c for c in cops if c not in have and c is not op]
         if cops:
+            self._save([op])
             reroute.add_control_inputs(op, cops)
-            self.entries.append(("cadd", op, cops))
 
     def remove_controls(self, op: tf.Operation, cops: list) -> None:
+        self._save([op])
         reroute.remove_control_inputs(op, cops)
-        self.entries.append(("crem", op, cops))
 
     def undo(self) -> None:
-        for entry in reversed(self.entries):
-            kind = entry[0]
-            if kind == "ts":
-                _, new, old, consumers = entry
-                reroute.reroute_ts([old], [new], can_modify=consumers)
-            elif kind == "cadd":
-                reroute.remove_control_inputs(entry[1], entry[2])
-            else:
-                reroute.add_control_inputs(entry[1], entry[2])
-        self.entries.clear()
+        if not self.saved:
+            return
+        graph = next(iter(self.saved)).graph
+        for op, (inputs, cinputs) in self.saved.items():
+            now = op.inputs
+            edits = [(op, i, t) for i, t in enumerate(inputs) if now[i].name != t.name]
+            if edits:
+                _tf.update_edges(graph, edits)
+            if [c.name for c in op.control_inputs] != [c.name for c in cinputs]:
+                _tf.remove_all_control_inputs(op)
+                _tf.add_control_edges(op, cinputs)
+        _edits.note_external_edit(graph)
+        self.saved.clear()
 
 
 def _apply(

@@ -475,3 +475,59 @@ def test_random_graphs_keep_every_value(seed):
     assert len(ge.find_matches(g, pattern)) == before  # dead ops still match, in place
     for got, want in zip(run(g, names, feed), ref):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_undo_restores_exact_slots_and_control_order():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [2], name="x")
+        c1 = tf.no_op(name="c1")
+        c2 = tf.no_op(name="c2")
+        with g.control_dependencies([c1]):
+            i = tf.identity(x, name="i")
+        with g.control_dependencies([i.op, c2]):
+            tf.add(i, x, name="both")  # reads the identity and its input
+        tf.nn.relu(tf.nn.relu(x, name="q1"), name="q2")
+    before = snapshot(g)
+    rounds = []
+
+    def replacement(m):
+        rounds.append(m.root.name)
+        if m.root.type == "Relu":
+            return tf.zeros([3])  # wrong shape: refused before anything is rewired
+        return m.inputs[0]
+
+    pattern = ge.OpMatcher(ge.op_type(["Identity", "Relu"]))
+    with pytest.raises(ge.GraphEditValueError, match="shape"):
+        ge.rewrite(g, pattern, replacement)
+    assert same_nodes(g, before)
+
+    # a failure in round 2 after round 1 rewired 'both' (one of two slots) and 'waiter'
+    g2 = tf.Graph()
+    with g2.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [2], name="x")
+        c1 = tf.no_op(name="c1")
+        c2 = tf.no_op(name="c2")
+        with g2.control_dependencies([c1]):
+            i = tf.identity(x, name="i")
+        tf.add(i, x, name="both")  # reads the identity and its input
+        with g2.control_dependencies([i.op, c2]):
+            tf.no_op(name="waiter")
+    before2 = snapshot(g2)
+    calls = []
+
+    def flaky(m):
+        calls.append(m.root.name)
+        if len(calls) > 1:
+            raise RuntimeError("round 2 fails")
+        tf.identity(m.inputs[0], name="extra")  # an Identity for round 2 to match
+        return m.inputs[0]
+
+    with pytest.raises(RuntimeError, match="round 2"):
+        ge.rewrite(g2, ge.OpMatcher(ge.op_type("Identity")), flaky)
+    assert calls == ["i", "i_rewrite/extra"]
+    assert same_nodes(g2, before2)
+    both = g2.get_operation_by_name("both")
+    assert [t.name for t in both.inputs] == ["i:0", "x:0"]
+    waiter = g2.get_operation_by_name("waiter")
+    assert [c.name for c in waiter.control_inputs] == ["i", "c2"]
