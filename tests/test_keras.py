@@ -171,3 +171,17 @@ def test_graph_from_keras_two_inputs_and_explicit_specs():
     assert ge.function_inputs(g)[0].shape.as_list() == [5, 2]
     with pytest.raises(ge.GraphEditTypeError):
         ge.graph_from_keras(lambda t: t)
+
+
+def test_insert_noise_into_keras_model_and_split_it_as_a_function():
+    model = sequential()
+    spec = tf.TensorSpec([None, 2], tf.float32)
+    x = np.array([[1.0, 2.0], [0.0, -1.0]], np.float32)
+    scale = tf.Variable(0.0)
+    noisy = ge.insert_at(model, "fc2/Relu", lambda t: t + scale * tf.ones_like(t), spec)
+    close(noisy(x), model(x))
+    scale.assign(1.0)
+    fc1, fc2, fc3, fc4 = (model.get_layer(f"fc{i}") for i in range(1, 5))
+    close(noisy(x), fc4(fc3(fc2(fc1(x)) + 1.0)))
+    head, tail = ge.split_function(model, "fc3/BiasAdd", spec)
+    close(tail(*head(x)), model(x))
