@@ -367,7 +367,7 @@ def _copy(
             lt = local(t)
             if id(lt) in input_ids or id(lt) in seen_out:
                 # A function output must not be one of its inputs nor repeat another.
-                lt = tf.identity(lt, name=_tf.unique_name_at_root(graph, "passthrough"))
+                lt = tf.identity(lt, name="passthrough")  # a fresh graph: no name scope
             seen_out.add(id(lt))
             new_leaves.append(lt)
     graph.outputs = [t for t in new_leaves if t is not None]
