@@ -27,10 +27,34 @@ from _harness import build_dag, median_time, report, sizes_from_argv  # noqa: E4
 import graph_editor as ge  # noqa: E402
 
 
+def interleaved_medians(fns: list, repeat: int) -> list[float]:
+    """Median time of each function, run round-robin (after one warm-up each), GC off, so
+    that load changes on a shared machine hit the floor and the measured calls alike."""
+    import gc
+    import statistics
+    import time
+
+    for fn in fns:
+        fn()
+    times: list[list[float]] = [[] for _ in fns]
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(repeat):
+            for k, fn in enumerate(fns):
+                t0 = time.perf_counter()
+                fn()
+                times[k].append(time.perf_counter() - t0)
+    finally:
+        if was:
+            gc.enable()
+    return [statistics.median(ts) for ts in times]
+
+
 def bench_copy(n_ops: int) -> bool:
     graph = build_dag(n_ops)
     gd = graph.as_graph_def()
-    repeat = 5 if n_ops <= 20000 else 3
+    repeat = 7 if n_ops <= 20000 else 5
 
     def floor() -> None:
         with tf.Graph().as_default():
@@ -41,12 +65,12 @@ def bench_copy(n_ops: int) -> bool:
         t.fast_path = False
         t(ge.sgv(graph), tf.Graph(), "")
 
-    floor_s = median_time(floor, repeat)
+    floor_s, plain_s, scoped_s = interleaved_medians(
+        [floor, lambda: ge.copy(graph, tf.Graph()),
+         lambda: ge.copy(graph, tf.Graph(), "copy")], repeat)
     rows = [
-        ("ge.copy(graph, new graph)", median_time(lambda: ge.copy(graph, tf.Graph()), repeat),
-         0.5),
-        ("ge.copy(..., dst_scope='copy')",
-         median_time(lambda: ge.copy(graph, tf.Graph(), "copy"), repeat), 0.5),
+        ("ge.copy(graph, new graph)", plain_s, 0.5),
+        ("ge.copy(..., dst_scope='copy')", scoped_s, 0.5),
         ("per-op path (custom handlers)", median_time(per_op, 1 if n_ops > 20000 else 3), None),
     ]
     return report(f"copy, {len(graph.get_operations())} ops, floor = import_graph_def",

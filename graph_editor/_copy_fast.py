@@ -114,7 +114,9 @@ def _fast_copy(transformer: Any, info: Any, ops: list[tf.Operation],
     new_ops = None
     if nodedef_fn is None and support.prefix_compatible(info, src_names, nodes):
         new_names = [info.scope_ + name for name in src_names]
-        if _tf.claim_names(dst, new_names, mark=False):
+        # Claimed before the placeholders exist: no source op is named like one
+        # (prefix_compatible), so the order cannot change any name.
+        if _tf.claim_names(dst, new_names):
             new_ops = _prefix_import(transformer, info, src_names, new_names, nodes, parsed,
                                      whole_gd)
     if new_ops is None:
@@ -146,10 +148,9 @@ def _fast_copy(transformer: Any, info: Any, ops: list[tf.Operation],
 
 def _prefix_import(transformer: Any, info: Any, src_names: list[str], new_names: list[str],
                    nodes: list[Any], parsed: list | None, whole_gd: Any
-                   ) -> list[tf.Operation] | None:
-    """Names unchanged but for the destination scope: TF's C importer adds the prefix to
-    names, inputs and colocations; Python only maps the outside inputs. None if a name
-    got taken in the meantime (by a placeholder), before anything was imported."""
+                   ) -> list[tf.Operation]:
+    """Names unchanged but for the destination scope (already claimed): TF's C importer adds
+    the prefix to names, inputs and colocations; Python only maps the outside inputs."""
     src, dst = info.graph, info.graph_
     inside = info._inside_names_cache
     input_map: dict[tuple[str, int], tf.Tensor] = {}
@@ -168,8 +169,6 @@ def _prefix_import(transformer: Any, info: Any, src_names: list[str], new_names:
                 elif (name, index) not in input_map:
                     t = src.get_tensor_by_name(f"{name}:{index}")
                     input_map[(name, index)] = transformer._external_t(info, t)
-    if not _tf.claim_names(dst, new_names):
-        return None
     info._names_map.update(zip(src_names, new_names))
     variable_types = support.VARIABLE_OP_TYPES
     for node, new_name in zip(nodes, new_names):

@@ -463,7 +463,8 @@ class Transformer:
             if t_ is not None and id(t_) not in seen and t_.graph is info.graph_:
                 seen.add(id(t_))
                 inputs_.append(t_)
-        outputs_ = [info.transformed_ts[t] for t in sgv.outputs if t in info.transformed_ts]
+        get = info.transformed_ts.get
+        outputs_ = [t_ for t_ in (get(t) for t in sgv.outputs) if t_ is not None]
         res = subgraph.SubGraphView.__new__(subgraph.SubGraphView)
         res._graph = info.graph_
         res._ops = ops_
