@@ -203,8 +203,13 @@ def fold_batch_norm(graph: tf.Graph, keep: Any = ()) -> rewrite.RewriteReport:
     kept = kept_ops(graph, keep)
     keep_filter = not_kept(kept)
     total = rewrite.RewriteReport(graph=graph)
-    forms = [(p, _fused_info) for p in _fused_patterns()]
-    forms += [(p, _decomposed_info) for p in _decomposed_patterns()]
+    types = {op.type for op in graph.get_operations()}
+    forms: list = []
+    if types & set(LINEAR_TYPES):  # skip whole-graph passes that cannot match
+        if types & set(FUSED_TYPES):
+            forms += [(p, _fused_info) for p in _fused_patterns()]
+        if "Mul" in types:
+            forms += [(p, _decomposed_info) for p in _decomposed_patterns()]
     for pattern, info_fn in forms:
         infos: dict = {}
 
