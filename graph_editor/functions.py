@@ -26,6 +26,7 @@ Copies go through the GraphDef and the C importer (about 20-30 µs per op) rathe
 
 from __future__ import annotations
 
+import warnings
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -162,9 +163,17 @@ def graph_from_function(fn: Any, *args_or_specs: Any, inline: bool = True) -> tf
     cf = _concrete(fn, args_or_specs, "graph_from_function")
     src = cf.graph
     _check_captures(src, f"Function '{cf.name}'")
+    gd = None
     if inline and any(op.type in _CALL_OPS for op in src.get_operations()):
-        gd = _tf.inline_function_calls(cf)
-    else:
+        try:
+            gd = _tf.inline_function_calls(cf)
+        except Exception as e:  # noqa: BLE001 - grappler raises many kinds; fall back
+            warnings.warn(
+                f"graph_from_function: inlining the calls of '{cf.name}' failed ({e}); the "
+                "graph keeps its StatefulPartitionedCall ops (as with inline=False).",
+                stacklevel=2,
+            )
+    if gd is None:
         gd = src.as_graph_def()
     params = list(_tf.function_type_of(cf).parameters.values())
     structured = src.structured_outputs
