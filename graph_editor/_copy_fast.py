@@ -112,7 +112,7 @@ def _fast_copy(transformer: Any, info: Any, ops: list[tf.Operation],
     info._inside_names_cache = set(src_names)
 
     new_ops = None
-    if nodedef_fn is None and support.prefix_compatible(info, src_names, nodes):
+    if nodedef_fn is None and support.prefix_compatible(info, src_names, nodes, whole_gd):
         new_names = [info.scope_ + name for name in src_names]
         # Claimed before the placeholders exist: no source op is named like one
         # (prefix_compatible), so the order cannot change any name.

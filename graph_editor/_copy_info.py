@@ -125,6 +125,8 @@ class TransformerInfo:
     def _lookup(self, elem: Any, forward: bool) -> tuple[bool, Any]:
         graph = self._graph if forward else self._graph_
         if isinstance(elem, str):
+            if graph is None:
+                return False, None
             try:
                 elem = graph.as_graph_element(elem, allow_tensor=True, allow_operation=True)
             except (KeyError, ValueError, TypeError):

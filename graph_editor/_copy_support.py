@@ -316,15 +316,24 @@ def rewrite_shared_name(info: Any, node_def: Any, new_name: str) -> None:
         attr.s = new_name.encode()
 
 
-def prefix_compatible(info: Any, names: list[str], nodes: list[Any]) -> bool:
+def prefix_compatible(info: Any, names: list[str], nodes: list[Any],
+                      graph_def: Any = None) -> bool:
     """True if TF's C-level import prefix names the copies exactly as the per-op path:
     no ``src_scope``, no v1 loop frames, colocations only between copied ops, and no source
-    op named like a ``geph`` placeholder (whose names are allocated in between)."""
-    if info.scope:
+    op named like a ``geph`` placeholder (whose names are allocated in between).
+
+    ``graph_def``, if given, holds exactly ``nodes``: one byte search over it replaces the
+    per-node checks when it mentions neither ``_class`` nor ``Enter``.
+    """
+    if info.scope or any(name.startswith("geph") for name in names):
         return False
+    if graph_def is not None:
+        blob = graph_def.SerializeToString()
+        if b"_class" not in blob and b"Enter" not in blob:
+            return True
     inside = set(names)
-    for name, node in zip(names, nodes):
-        if name.startswith("geph") or node.op in _ENTER_TYPES:
+    for node in nodes:
+        if node.op in _ENTER_TYPES:
             return False
         if "_class" in node.attr:
             for loc in node.attr["_class"].list.s:
