@@ -500,3 +500,20 @@ def test_fast_equals_per_op_on_rerouted_graph_same_graph():
         out = info.transformed(g.get_tensor_by_name("x_1:0"))
         np.testing.assert_allclose(run(g, out), [1.0, 4.0])
     assert sigs[0] == sigs[1] and len(sigs[0]) == 3
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_copy_from_a_function_graph(fast):
+    @tf.function
+    def f(x):
+        return tf.tanh(x) * 2.0 + tf.reduce_sum(x)
+
+    cf = f.get_concrete_function(tf.TensorSpec([3], tf.float32))
+    fg = cf.graph  # FuncGraph: its tensors are unhashable
+    g2 = tf.Graph()
+    _, info = copy(fg, g2, "c", fast=fast)
+    out, x_ = info.transformed([cf.outputs[0], fg.inputs[0]])
+    assert info._transformed_ts[cf.outputs[0]] is out
+    assert info.original(out) is cf.outputs[0]
+    xs = np.array([1.0, 2.0, 3.0], np.float32)
+    np.testing.assert_allclose(run(g2, out, {x_: xs}), f(tf.constant(xs)).numpy(), rtol=1e-6)
