@@ -22,14 +22,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import tensorflow as tf  # noqa: E402
-from _harness import build_dag, median_time, report, sizes_from_argv  # noqa: E402
+from _harness import build_dag, report, sizes_from_argv  # noqa: E402
 
 import graph_editor as ge  # noqa: E402
 
 
 def interleaved_medians(fns: list, repeat: int) -> list[float]:
-    """Median time of each function, run round-robin (after one warm-up each), GC off, so
-    that load changes on a shared machine hit the floor and the measured calls alike."""
+    """Median time of each function, run round-robin (after one warm-up each), so that
+    load changes on a shared machine hit the floor and the measured calls alike. The
+    garbage of the previous call (whole graphs) is collected before each timed call, which
+    runs with the GC off."""
     import gc
     import statistics
     import time
@@ -42,6 +44,7 @@ def interleaved_medians(fns: list, repeat: int) -> list[float]:
     try:
         for _ in range(repeat):
             for k, fn in enumerate(fns):
+                gc.collect()
                 t0 = time.perf_counter()
                 fn()
                 times[k].append(time.perf_counter() - t0)
@@ -71,7 +74,8 @@ def bench_copy(n_ops: int) -> bool:
     rows = [
         ("ge.copy(graph, new graph)", plain_s, 0.5),
         ("ge.copy(..., dst_scope='copy')", scoped_s, 0.5),
-        ("per-op path (custom handlers)", median_time(per_op, 1 if n_ops > 20000 else 3), None),
+        ("per-op path (custom handlers)",
+         interleaved_medians([per_op], 1 if n_ops > 20000 else 3)[0], None),
     ]
     return report(f"copy, {len(graph.get_operations())} ops, floor = import_graph_def",
                   floor_s, rows)
@@ -106,9 +110,10 @@ def bench_graph_replace(region: int = 1000) -> bool:
         s_new = tf.zeros_like(s_start, name="new")
     with big.as_default():
         b_new = tf.zeros_like(b_start, name="new")
-    floor_s = median_time(lambda: ge.graph_replace(s_end, {s_start: s_new}), 3)
-    rows = [("graph_replace, 50k-op graph",
-             median_time(lambda: ge.graph_replace(b_end, {b_start: b_new}), 3), 2.0)]
+    floor_s, big_s = interleaved_medians(
+        [lambda: ge.graph_replace(s_end, {s_start: s_new}),
+         lambda: ge.graph_replace(b_end, {b_start: b_new})], 5)
+    rows = [("graph_replace, 50k-op graph", big_s, 2.0)]
     return report(
         f"graph_replace of a {region}-op region: {len(big.get_operations())}-op graph vs "
         f"{len(small.get_operations())}-op graph (floor)", floor_s, rows)
@@ -130,9 +135,10 @@ def bench_variables(n_ops: int = 3000, n_vars: int = 250) -> bool:
     with_vars = _var_chain(n_ops, n_vars)
     without = _var_chain(len(with_vars.get_operations()), 0)
     n1, n2 = len(with_vars.get_operations()), len(without.get_operations())
-    floor_s = median_time(lambda: ge.copy(without, tf.Graph()), 3) / n2
-    rows = [(f"copy, {n_vars} variables (per op)",
-             median_time(lambda: ge.copy(with_vars, tf.Graph()), 3) / n1, 1.5)]
+    without_s, with_s = interleaved_medians(
+        [lambda: ge.copy(without, tf.Graph()), lambda: ge.copy(with_vars, tf.Graph())], 5)
+    floor_s = without_s / n2
+    rows = [(f"copy, {n_vars} variables (per op)", with_s / n1, 1.5)]
     return report(f"copy of {n1} ops with {n_vars} variables vs none (floor, per op)",
                   floor_s, rows)
 

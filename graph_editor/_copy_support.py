@@ -478,37 +478,42 @@ def rewrap_variables(info: Any) -> list[tuple[tf.Variable, tf.Variable]]:
     """Re-wrap the copies of the source's collected variables as ``tf.Variable`` objects.
 
     A variable is re-wrapped when its variable op, initializer and snapshot (read) op were
-    all copied;
-    its ``VariableDef`` is rewritten to the copies' names and loaded in the destination
+    all copied; its ``VariableDef`` is rewritten to the copies' names and loaded in the destination
     (ResourceVariable or RefVariable, as the original). Returns ``(original, copy)`` pairs
     in collection order; they are recorded in ``info._transformed_vars``.
     """
-    pairs: list[tuple[tf.Variable, tf.Variable]] = []
+    candidates: list[tf.Variable] = []
     seen: set[int] = set()
+    transformed_ops = info.transformed_ops
     for elems in info.collections.values():
         for v in elems:
             if not isinstance(v, tf.Variable) or id(v) in seen:
                 continue
             seen.add(id(v))
             op = getattr(v, "op", None)
-            if op is None or op not in info.transformed_ops:
-                continue
-            try:
-                vdef = _tf.variable_to_proto(v)
-            except (NotImplementedError, AttributeError, ValueError):
-                continue  # not a graph variable (e.g. a mirrored or eager variable)
-            variable_name = _map_name(info, vdef.variable_name, True)
-            initializer_name = _map_name(info, vdef.initializer_name, False)
-            if variable_name is None or initializer_name is None:
-                continue
-            vdef.variable_name = variable_name
-            vdef.initializer_name = initializer_name
-            vdef.initial_value_name = _map_name(info, vdef.initial_value_name, True) or ""
-            vdef.snapshot_name = _map_name(info, vdef.snapshot_name, True) or ""
-            if not vdef.snapshot_name:
-                continue  # TF cannot load a VariableDef without its snapshot (read) tensor
-            v_ = _tf.variable_from_proto(info.graph_, vdef)
-            info._transformed_vars[id(v)] = (v, v_)
-            info._original_vars[id(v_)] = (v_, v)
-            pairs.append((v, v_))
+            if op is not None and op in transformed_ops:
+                candidates.append(v)
+    if not candidates:
+        return []
+    vdefs = _tf.variables_to_protos(info.graph, candidates)
+    todo: list[tuple[tf.Variable, Any]] = []
+    for v, vdef in zip(candidates, vdefs):
+        if vdef is None:
+            continue  # not a graph variable (e.g. a mirrored or eager variable)
+        variable_name = _map_name(info, vdef.variable_name, True)
+        initializer_name = _map_name(info, vdef.initializer_name, False)
+        snapshot_name = _map_name(info, vdef.snapshot_name, True)
+        if variable_name is None or initializer_name is None or snapshot_name is None:
+            continue  # TF cannot load a VariableDef without these
+        vdef.variable_name = variable_name
+        vdef.initializer_name = initializer_name
+        vdef.snapshot_name = snapshot_name
+        vdef.initial_value_name = _map_name(info, vdef.initial_value_name, True) or ""
+        todo.append((v, vdef))
+    pairs: list[tuple[tf.Variable, tf.Variable]] = []
+    new_vars = _tf.variables_from_protos(info.graph_, [vdef for _, vdef in todo])
+    for (v, _), v_ in zip(todo, new_vars):
+        info._transformed_vars[id(v)] = (v, v_)
+        info._original_vars[id(v_)] = (v_, v)
+        pairs.append((v, v_))
     return pairs

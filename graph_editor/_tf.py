@@ -45,6 +45,8 @@ __all__ = [
     "name_stack",
     "claim_names",
     "import_graph_def_prefixed",
+    "variables_to_protos",
+    "variables_from_protos",
     # TF2 functions (functions, keras, saved_model)
     "is_concrete_function",
     "new_func_graph",
@@ -578,3 +580,25 @@ def import_graph_def_prefixed(
     (:func:`claim_names`); the prefix itself is not checked against the graph's ops.
     """
     return import_graph_def_fast(graph, graph_def, input_map, control_map, prefix=prefix)
+
+
+def variables_to_protos(graph: tf.Graph, variables: list) -> list:
+    """``v.to_proto()`` for each variable of ``graph`` (None where TF cannot export one),
+    inside one ``graph.as_default()`` (``ResourceVariable.to_proto`` raises eagerly)."""
+    res = []
+    with graph.as_default():
+        for v in variables:
+            try:
+                res.append(v.to_proto())
+            except (NotImplementedError, AttributeError, ValueError):
+                res.append(None)
+    return res
+
+
+def variables_from_protos(graph: tf.Graph, variable_defs: list) -> list[tf.Variable]:
+    """:func:`variable_from_proto` for many VariableDefs, in one ``as_default()``."""
+    if not variable_defs:
+        return []
+    from_proto = _ops.get_from_proto_function(tf.compat.v1.GraphKeys.GLOBAL_VARIABLES)
+    with graph.as_default():
+        return [from_proto(vdef, import_scope=None) for vdef in variable_defs]
