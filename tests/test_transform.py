@@ -538,3 +538,25 @@ def test_graph_replace_window_is_exact_and_follows_edits():
     r = ge.graph_replace(late, {c: new_a})
     assert run(g, r) == (10.0 + 1.0) * 3.0
     assert run(g, late) == (2.0 + 1.0) * 3.0
+
+
+def test_names_differing_only_in_case_are_uniquified_on_both_paths():
+    from tensorflow.core.framework import graph_pb2
+
+    g = tf.Graph()
+    with g.as_default():
+        tf.constant(1.0, name="A")
+    gd = graph_pb2.GraphDef()
+    gd.CopyFrom(g.as_graph_def())
+    node = gd.node.add()
+    node.CopyFrom(gd.node[0])
+    node.name = "a"
+    src = tf.Graph()
+    with src.as_default():
+        tf.graph_util.import_graph_def(gd, name="")
+    for fast in (True, False):
+        t = ge.Transformer()
+        t.fast_path = fast
+        g2 = tf.Graph()
+        t(ge.sgv(src), g2, "")
+        assert names(g2) == ["A", "a_1"]
