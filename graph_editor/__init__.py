@@ -7,139 +7,33 @@ A drop-in replacement for ``tf.contrib.graph_editor`` (TF 1.15)::
     sgv = ge.sgv("^net/", graph=graph)
     ops = ge.get_forward_walk_ops([x.op], stop_at_ts=[y])
 
-The modules ``util``, ``select`` and ``subgraph`` are package attributes, their exported
-names are re-exported here, and the contrib aliases ``sgv``, ``sgv_scope`` and ``ph`` exist,
-with the TF 0.x names ``ts`` / ``ops`` (= ``select_ts`` / ``select_ops``).
+The contrib modules (``util``, ``select``, ``subgraph``, ``reroute``, ``edit``, ``transform``,
+``match``) are package attributes and their exported names are re-exported here, with the
+contrib aliases ``sgv``, ``sgv_scope`` and ``ph`` and the TF 0.x/1.0 names (``ts``, ``ops``,
+``matcher``, ``reroute_a2b_ts``, ...). Beyond contrib: the TF2 bridges (``functions``,
+``keras``, ``saved_model``), pattern rewriting and passes (``ge.rewrite``, ``passes``), and
+visualisation and checks (``visualize``, ``lint``).
 
 The default graph is never used: every function takes its graph from its arguments.
 """
 
-from graph_editor import errors, select, subgraph, util
+from graph_editor import (
+    edit,
+    errors,
+    functions,
+    keras,
+    lint,
+    match,
+    passes,
+    reroute,
+    saved_model,
+    select,
+    subgraph,
+    transform,
+    util,
+    visualize,
+)
 from graph_editor._version import __version__
-from graph_editor.errors import (
-    GraphEditAssertionError,
-    GraphEditError,
-    GraphEditKeyError,
-    GraphEditTypeError,
-    GraphEditValueError,
-    GraphMismatchError,
-)
-from graph_editor.select import (
-    can_be_regex,
-    check_cios,
-    compute_boundary_ts,
-    filter_ops,
-    filter_ops_from_regex,
-    filter_ts,
-    filter_ts_from_regex,
-    get_backward_walk_ops,
-    get_forward_walk_ops,
-    get_name_scope_ops,
-    get_ops_ios,
-    get_walks_intersection_ops,
-    get_walks_union_ops,
-    get_within_boundary_ops,
-    make_regex,
-    select_ops,
-    select_ops_and_ts,
-    select_ts,
-)
-from graph_editor.subgraph import SubGraphView, make_view, make_view_from_scope
-from graph_editor.util import (
-    ControlOutputs,
-    get_consuming_ops,
-    get_generating_ops,
-    get_tensors,
-    make_list_of_op,
-    make_list_of_t,
-    make_placeholder_from_dtype_and_shape,
-    make_placeholder_from_tensor,
-    placeholder_name,
-)
-
-# Contrib's aliases.
-sgv = make_view
-sgv_scope = make_view_from_scope
-ph = make_placeholder_from_dtype_and_shape
-
-# TF 0.10-0.12 names.
-ts = select_ts
-ops = select_ops
-
-__all__ = [
-    "__version__",
-    # modules
-    "errors",
-    "select",
-    "subgraph",
-    "util",
-    # errors
-    "GraphEditError",
-    "GraphEditValueError",
-    "GraphEditTypeError",
-    "GraphEditKeyError",
-    "GraphEditAssertionError",
-    "GraphMismatchError",
-    # util
-    "make_list_of_op",
-    "get_tensors",
-    "make_list_of_t",
-    "get_generating_ops",
-    "get_consuming_ops",
-    "ControlOutputs",
-    "placeholder_name",
-    "make_placeholder_from_tensor",
-    "make_placeholder_from_dtype_and_shape",
-    # select
-    "can_be_regex",
-    "make_regex",
-    "filter_ts",
-    "filter_ts_from_regex",
-    "filter_ops",
-    "filter_ops_from_regex",
-    "get_name_scope_ops",
-    "check_cios",
-    "get_ops_ios",
-    "compute_boundary_ts",
-    "get_within_boundary_ops",
-    "get_forward_walk_ops",
-    "get_backward_walk_ops",
-    "get_walks_intersection_ops",
-    "get_walks_union_ops",
-    "select_ops",
-    "select_ts",
-    "select_ops_and_ts",
-    # subgraph
-    "SubGraphView",
-    "make_view",
-    "make_view_from_scope",
-    # aliases
-    "sgv",
-    "sgv_scope",
-    "ph",
-    "ts",
-    "ops",
-]
-
-# Each further module adds its block below, before the end marker:
-#   from graph_editor import <module>
-#   from graph_editor.<module> import (<names>)
-#   __all__ += ["<module>", <names>]
-from graph_editor import lint, visualize
-from graph_editor.errors import GraphValidationError, GraphvizNotFoundError
-from graph_editor.lint import Problem, find_cut_points, validate
-from graph_editor.visualize import render, summary, to_dot, to_networkx, write_tensorboard
-__all__ += ["visualize", "lint", "summary", "to_networkx", "to_dot", "render",
-            "write_tensorboard", "Problem", "validate", "find_cut_points",
-            "GraphvizNotFoundError", "GraphValidationError"]
-from graph_editor import match
-from graph_editor.match import OpMatcher, op_type
-
-matcher = OpMatcher  # TF 0.10-0.12 name
-__all__ += ["match", "OpMatcher", "op_type", "matcher"]
-
-from graph_editor import edit, reroute
-from graph_editor.errors import GraphFinalizedError, LiveSessionWarning
 from graph_editor.edit import (
     bypass,
     connect,
@@ -148,6 +42,38 @@ from graph_editor.edit import (
     detach_control_outputs,
     detach_inputs,
     detach_outputs,
+)
+from graph_editor.errors import (
+    CaptureError,
+    CutError,
+    GraphEditAssertionError,
+    GraphEditError,
+    GraphEditKeyError,
+    GraphEditTypeError,
+    GraphEditValueError,
+    GraphFinalizedError,
+    GraphMismatchError,
+    GraphValidationError,
+    GraphvizNotFoundError,
+    LiveSessionWarning,
+)
+from graph_editor.functions import (
+    crossing_tensors,
+    function_from_graph,
+    function_inputs,
+    graph_from_function,
+    insert_at,
+    split_function,
+)
+from graph_editor.keras import graph_from_keras, split_keras_model
+from graph_editor.lint import Problem, find_cut_points, validate
+from graph_editor.match import OpMatcher, op_type
+from graph_editor.passes import (
+    fold_batch_norm,
+    fold_constants,
+    remove_identity,
+    replace_op_type,
+    strip_unused,
 )
 from graph_editor.reroute import (
     add_control_inputs,
@@ -172,66 +98,30 @@ from graph_editor.reroute import (
     swap_ts,
 )
 
-__all__ += [
-    "reroute",
-    "edit",
-    "GraphFinalizedError",
-    "LiveSessionWarning",
-    # reroute (contrib's 10)
-    "swap_ts",
-    "reroute_ts",
-    "swap_inputs",
-    "reroute_inputs",
-    "swap_outputs",
-    "reroute_outputs",
-    "swap_ios",
-    "reroute_ios",
-    "remove_control_inputs",
-    "add_control_inputs",
-    # edit (contrib's 7)
-    "detach_control_inputs",
-    "detach_control_outputs",
-    "detach_inputs",
-    "detach_outputs",
-    "detach",
-    "connect",
-    "bypass",
-    # one control edge
-    "remove_control_input",
-    # TF 0.x/1.0 names
-    "reroute_a2b_ts",
-    "reroute_b2a_ts",
-    "reroute_a2b_inputs",
-    "reroute_b2a_inputs",
-    "reroute_a2b_outputs",
-    "reroute_b2a_outputs",
-    "swap",
-    "reroute_a2b",
-    "reroute_b2a",
-]
-from graph_editor import functions
-from graph_editor.errors import CaptureError, CutError
-from graph_editor.functions import (crossing_tensors, function_from_graph, function_inputs,
-                                    graph_from_function, insert_at, split_function)
-__all__ += ["functions", "graph_from_function", "function_from_graph", "function_inputs",
-            "crossing_tensors", "split_function", "insert_at", "CutError", "CaptureError"]
-from graph_editor import passes, rewrite
-from graph_editor.passes import (
-    fold_batch_norm,
-    fold_constants,
-    remove_identity,
-    replace_op_type,
-    strip_unused,
-)
+# ``ge.rewrite`` is the function (the issue's contract); the module object is
+# ``sys.modules['graph_editor.rewrite']``, use ``from graph_editor.rewrite import ...``.
 from graph_editor.rewrite import Match, MatchOps, RewriteReport, find_matches, rewrite
-__all__ += ["rewrite", "passes", "Match", "MatchOps", "RewriteReport", "find_matches",
-            "strip_unused", "remove_identity", "fold_batch_norm", "replace_op_type",
-            "fold_constants"]
-
-from graph_editor import keras
-from graph_editor.keras import graph_from_keras, split_keras_model
-__all__ += ["keras", "graph_from_keras", "split_keras_model"]
-from graph_editor import transform
+from graph_editor.select import (
+    can_be_regex,
+    check_cios,
+    compute_boundary_ts,
+    filter_ops,
+    filter_ops_from_regex,
+    filter_ts,
+    filter_ts_from_regex,
+    get_backward_walk_ops,
+    get_forward_walk_ops,
+    get_name_scope_ops,
+    get_ops_ios,
+    get_walks_intersection_ops,
+    get_walks_union_ops,
+    get_within_boundary_ops,
+    make_regex,
+    select_ops,
+    select_ops_and_ts,
+    select_ts,
+)
+from graph_editor.subgraph import SubGraphView, make_view, make_view_from_scope
 from graph_editor.transform import (
     Transformer,
     TransformerInfo,
@@ -244,9 +134,113 @@ from graph_editor.transform import (
     replace_t_with_placeholder_handler,
     transform_op_if_inside_handler,
 )
+from graph_editor.util import (
+    ControlOutputs,
+    get_consuming_ops,
+    get_generating_ops,
+    get_tensors,
+    make_list_of_op,
+    make_list_of_t,
+    make_placeholder_from_dtype_and_shape,
+    make_placeholder_from_tensor,
+    placeholder_name,
+)
+from graph_editor.visualize import render, summary, to_dot, to_networkx, write_tensorboard
 
-__all__ += [
+# Contrib's aliases.
+sgv = make_view
+sgv_scope = make_view_from_scope
+ph = make_placeholder_from_dtype_and_shape
+
+# TF 0.10-0.12 names.
+ts = select_ts
+ops = select_ops
+matcher = OpMatcher
+
+__all__ = [
+    "__version__",
+    # modules
+    "util",
+    "select",
+    "subgraph",
+    "reroute",
+    "edit",
     "transform",
+    "match",
+    "errors",
+    "functions",
+    "keras",
+    "saved_model",
+    "passes",
+    "visualize",
+    "lint",
+    # errors
+    "GraphEditError",
+    "GraphEditValueError",
+    "GraphEditTypeError",
+    "GraphEditKeyError",
+    "GraphEditAssertionError",
+    "GraphMismatchError",
+    "GraphFinalizedError",
+    "GraphValidationError",
+    "GraphvizNotFoundError",
+    "CutError",
+    "CaptureError",
+    "LiveSessionWarning",
+    # util (contrib's 9)
+    "make_list_of_op",
+    "get_tensors",
+    "make_list_of_t",
+    "get_generating_ops",
+    "get_consuming_ops",
+    "ControlOutputs",
+    "placeholder_name",
+    "make_placeholder_from_tensor",
+    "make_placeholder_from_dtype_and_shape",
+    # select (contrib's 18)
+    "can_be_regex",
+    "make_regex",
+    "filter_ts",
+    "filter_ts_from_regex",
+    "filter_ops",
+    "filter_ops_from_regex",
+    "get_name_scope_ops",
+    "check_cios",
+    "get_ops_ios",
+    "compute_boundary_ts",
+    "get_within_boundary_ops",
+    "get_forward_walk_ops",
+    "get_backward_walk_ops",
+    "get_walks_intersection_ops",
+    "get_walks_union_ops",
+    "select_ops",
+    "select_ts",
+    "select_ops_and_ts",
+    # subgraph (contrib's 3)
+    "SubGraphView",
+    "make_view",
+    "make_view_from_scope",
+    # reroute (contrib's 10) and one-edge removal
+    "swap_ts",
+    "reroute_ts",
+    "swap_inputs",
+    "reroute_inputs",
+    "swap_outputs",
+    "reroute_outputs",
+    "swap_ios",
+    "reroute_ios",
+    "remove_control_inputs",
+    "add_control_inputs",
+    "remove_control_input",
+    # edit (contrib's 7)
+    "detach_control_inputs",
+    "detach_control_outputs",
+    "detach_inputs",
+    "detach_outputs",
+    "detach",
+    "connect",
+    "bypass",
+    # transform (contrib's 10 + copy_op_handler)
     "Transformer",
     "TransformerInfo",
     "copy",
@@ -257,8 +251,52 @@ __all__ += [
     "assign_renamed_collections_handler",
     "transform_op_if_inside_handler",
     "copy_op_handler",
+    # match
+    "OpMatcher",
+    "op_type",
+    # contrib aliases and TF 0.x/1.0 names
+    "sgv",
+    "sgv_scope",
+    "ph",
+    "ts",
+    "ops",
+    "matcher",
+    "reroute_a2b_ts",
+    "reroute_b2a_ts",
+    "reroute_a2b_inputs",
+    "reroute_b2a_inputs",
+    "reroute_a2b_outputs",
+    "reroute_b2a_outputs",
+    "swap",
+    "reroute_a2b",
+    "reroute_b2a",
+    # TF2 bridges
+    "graph_from_function",
+    "function_from_graph",
+    "function_inputs",
+    "crossing_tensors",
+    "split_function",
+    "insert_at",
+    "graph_from_keras",
+    "split_keras_model",
+    # rewriting and passes
+    "rewrite",
+    "find_matches",
+    "Match",
+    "MatchOps",
+    "RewriteReport",
+    "strip_unused",
+    "remove_identity",
+    "fold_batch_norm",
+    "replace_op_type",
+    "fold_constants",
+    # visualisation and checks
+    "summary",
+    "to_networkx",
+    "to_dot",
+    "render",
+    "write_tensorboard",
+    "validate",
+    "find_cut_points",
+    "Problem",
 ]
-
-from graph_editor import saved_model
-__all__ += ["saved_model"]
-# --- module exports end ---
