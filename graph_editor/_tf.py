@@ -26,8 +26,6 @@ __all__ = [
     "unique_name_at_root",
     "op_def_for_type",
     "create_op",
-    "update_input",
-    "add_control_inputs",
     "original_op",
     "set_original_op",
     "set_attr",
@@ -148,17 +146,6 @@ def create_op(graph: tf.Graph, node_def: Any, inputs: list, op_def: Any = None) 
         graph, node_def, inputs, [], op_def=op_def, extract_traceback=False
     )
     return _ops.Operation._from_c_op(c_op, graph)  # noqa: SLF001
-
-
-def update_input(op: tf.Operation, index: int, t: tf.Tensor) -> None:
-    """``op._update_input(index, t)`` (C ``UpdateEdge``). No dtype check; shapes checked."""
-    op._update_input(index, t)  # noqa: SLF001
-
-
-def add_control_inputs(op: tf.Operation, control_ops: list[tf.Operation]) -> None:
-    """``op._add_control_inputs(control_ops)``; no cycle check, duplicates are ignored by TF."""
-    if control_ops:
-        op._add_control_inputs(control_ops)  # noqa: SLF001
 
 
 def original_op(op: tf.Operation) -> tf.Operation | None:

@@ -34,7 +34,7 @@ from typing import Any
 import tensorflow as tf
 from tensorflow.core.framework import graph_pb2
 
-from graph_editor import _tf, select, util
+from graph_editor import _edits, _tf, select, util
 from graph_editor._names import resolve_tensor, resolve_tensors
 from graph_editor.errors import (
     CaptureError,
@@ -756,9 +756,9 @@ def insert_at(fn: Any, at: Any, op_fn: Callable[[tf.Tensor], Any], *specs: Any) 
         if new is t:
             continue
         replaced[id(t)] = new
-        for consumer, index in uses:
-            _tf.update_input(consumer, index, new)
+        _tf.update_edges(graph, [(consumer, index, new) for consumer, index in uses])
     if replaced:
+        _edits.note_external_edit(graph)
         graph.outputs = [replaced.get(id(t), t) for t in graph.outputs]
         graph.structured_outputs = tf.nest.map_structure(
             lambda t: None if t is None else replaced.get(id(t), t), graph.structured_outputs

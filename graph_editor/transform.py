@@ -30,7 +30,7 @@ from typing import Any
 
 import tensorflow as tf
 
-from graph_editor import _copy_fast, _tf, select, subgraph, util
+from graph_editor import _copy_fast, _edits, _tf, select, subgraph, util
 from graph_editor import _copy_support as support
 from graph_editor._copy_info import TransformerInfo, _TmpInfo
 from graph_editor.errors import (
@@ -354,9 +354,14 @@ class Transformer:
                     op_, op_outputs_ = handler(info, op)
                 finally:
                     info._legacy_call = None
-                for i, (t_, want) in enumerate(zip(op_.inputs, new_inputs)):
-                    if t_ is not want:
-                        _tf.update_input(op_, i, want)
+                rewire = [
+                    (op_, i, want)
+                    for i, (t_, want) in enumerate(zip(op_.inputs, new_inputs))
+                    if t_ is not want
+                ]
+                if rewire:
+                    _tf.update_edges(op_.graph, rewire)
+                    _edits.note_external_edit(op_.graph)
             else:
                 op_, op_outputs_ = handler(info, op, new_inputs)
             if op is op_:
@@ -415,7 +420,9 @@ class Transformer:
             consumer_op_ = info.transformed_ops[consumer_op]
             if slot < 0:  # contrib's lookup by value, for handlers that bypass slots
                 slot = next(i for i, x in enumerate(consumer_op_.inputs) if x is tmp_t_)
-            _tf.update_input(consumer_op_, slot, t_)
+            _tf.update_edges(info.graph_, [(consumer_op_, slot, t_)])
+        if info.tmp_cyclic_ts:
+            _edits.note_external_edit(info.graph_)
 
     def _connect_control_inputs(self, info: _TmpInfo, order: list[tf.Operation]) -> None:
         for op in order:
@@ -428,7 +435,7 @@ class Transformer:
                 ci_ = self.transform_control_input_handler(info, ci)
                 if ci_ is not None:
                     control_inputs_.append(ci_)
-            _tf.add_control_inputs(op_, control_inputs_)
+            _tf.add_control_edges(op_, control_inputs_)
 
     # -- shared tail ----------------------------------------------------------------------
 
@@ -664,15 +671,6 @@ def _add_control_flow_ops(ops: list[tf.Operation], control_ios: util.ControlOutp
 _TOPO_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _edit_key(graph: tf.Graph) -> int | None:
-    """graph_editor's edit counter for ``graph`` (None if the edit module is unavailable)."""
-    try:
-        from graph_editor import _edits
-    except ImportError:  # pragma: no cover - the edit modules are part of the package
-        return None
-    return _edits.edit_count(graph)
-
-
 def _creation_order_is_topological(graph: tf.Graph) -> bool:
     """True if every data and control edge goes from an older op to a newer one.
 
@@ -680,9 +678,7 @@ def _creation_order_is_topological(graph: tf.Graph) -> bool:
     whole graph again only after graph_editor edited edges (its edit counter moved). Edges
     changed with raw TF calls must be reported with ``_edits.note_external_edit(graph)``.
     """
-    key = _edit_key(graph)
-    if key is None:
-        return False
+    key = _edits.edit_count(graph)
     ops = graph.get_operations()
     entry = _TOPO_CACHE.get(graph)
     if entry is None or entry[1] != key:

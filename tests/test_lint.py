@@ -13,6 +13,11 @@ import graph_editor as ge
 from graph_editor import _tf
 
 
+def _raw_update(op, index, t):
+    """Plant a problem with TF's unchecked edge update, as a careless edit would."""
+    _tf.update_edges(op.graph, [(op, index, t)])
+
+
 def _kinds(problems):
     return sorted(p.kind for p in problems)
 
@@ -49,7 +54,7 @@ def test_validate_finds_a_dtype_mismatch(diamond):
     g, t = diamond
     with g.as_default():
         i = tf.compat.v1.placeholder(tf.int32, [2], name="i")
-    _tf.update_input(t.d.op, 1, i)  # d = c * i: TF accepts it
+    _raw_update(t.d.op, 1, i)  # d = c * i: TF accepts it
     problems = ge.validate(g)
     assert _kinds(problems) == ["dtype-mismatch"]
     (p,) = problems
@@ -61,7 +66,7 @@ def test_validate_finds_a_dtype_mismatch(diamond):
 
 def test_validate_finds_cycles(diamond):
     g, t = diamond
-    _tf.update_input(t.c.op, 0, t.e)  # c = e + b, e = tanh(c * b): c -> d -> e -> c
+    _raw_update(t.c.op, 0, t.e)  # c = e + b, e = tanh(c * b): c -> d -> e -> c
     problems = ge.validate(g)
     assert _kinds(problems) == ["cycle"]
     (p,) = problems
@@ -72,7 +77,7 @@ def test_validate_finds_cycles(diamond):
     with g2.as_default():
         a = tf.compat.v1.placeholder(tf.float32, [2], name="a")
         s = tf.add(a, a, name="s")
-    _tf.update_input(s.op, 1, s)  # a self loop
+    _raw_update(s.op, 1, s)  # a self loop
     (p2,) = ge.validate(g2)
     assert p2.kind == "cycle" and p2.ops == ("s",) and "s -> s" in p2.message
 
@@ -120,7 +125,7 @@ def test_validate_finds_ops_of_other_graphs(diamond):
 def test_validate_warns_about_orphan_placeholders(diamond):
     g, t = diamond
     ph = ge.make_placeholder_from_tensor(t.c)  # what detach leaves behind
-    _tf.update_input(t.d.op, 0, ph)
+    _raw_update(t.d.op, 0, ph)
     problems = ge.validate(g)
     assert _kinds(problems) == ["orphan-placeholder"]
     (p,) = problems
@@ -132,7 +137,7 @@ def test_validate_only_checks_the_given_ops(diamond):
     g, t = diamond
     with g.as_default():
         i = tf.compat.v1.placeholder(tf.int32, [2], name="i")
-    _tf.update_input(t.d.op, 1, i)
+    _raw_update(t.d.op, 1, i)
     assert ge.validate(ge.sgv(t.c.op, t.e.op)) == []
     assert _kinds(ge.validate(ge.sgv(t.d.op))) == ["dtype-mismatch"]
     assert _kinds(ge.validate(t.d.op)) == ["dtype-mismatch"]
@@ -143,10 +148,10 @@ def test_validate_only_checks_the_given_ops(diamond):
 def test_validate_errors_come_before_warnings(diamond):
     g, t = diamond
     ph = ge.make_placeholder_from_tensor(t.c)
-    _tf.update_input(t.d.op, 0, ph)
+    _raw_update(t.d.op, 0, ph)
     with g.as_default():
         i = tf.compat.v1.placeholder(tf.int32, [2], name="i")
-    _tf.update_input(t.f.op, 0, i)
+    _raw_update(t.f.op, 0, i)
     problems = ge.validate(g)
     assert [p.severity for p in problems] == ["error", "warning"]
     with pytest.raises(ge.GraphValidationError, match="1 problem"):
