@@ -8,7 +8,10 @@
    region inside a graph of ~2k ops (prefix and suffix 25x smaller). Target: ratio <= 2,
    i.e. the cost follows the region, not the graph.
 3. ``ge.copy`` of a graph with 250 variables, per op, against the same copy of a graph
-   of the same size without variables. Target: ratio <= 1.5 (contrib: 62 s for 3k ops).
+   of the same size without variables. The issue asks "no slower per op"; the check here
+   is <= 1.5, what TF's public path allows: resource-variable ops import more slowly in C
+   than Const/AddV2, and TF's own ``Variable`` constructor (``from_proto``) costs ~70 us per
+   re-wrapped variable. Contrib took 62 s for these 3k ops (~100x).
 
 Run:  python benchmarks/bench_transform.py [sizes...]     (default: 10000 50000)
 Exit status 1 if a target is missed.

@@ -459,19 +459,16 @@ def assign_collections(info: Any, lookup: Callable[[Any], Any]) -> None:
             graph_.add_to_collection(new_name, e_)
 
 
-def _map_name(info: Any, name: str, is_tensor: bool) -> str | None:
+def _map_name(copied: dict[str, tf.Operation], name: str, is_tensor: bool) -> str | None:
+    """The name of the copy of the op or tensor called ``name`` (None if not copied)."""
     if not name:
         return None
-    g = info.graph
-    try:
-        elem = g.get_tensor_by_name(name) if is_tensor else g.get_operation_by_name(name)
-    except (KeyError, ValueError):
-        return None
-    if is_tensor:
-        elem_ = info.transformed_ts.get(elem)
-    else:
-        elem_ = info.transformed_ops.get(elem)
-    return None if elem_ is None else elem_.name
+    if not is_tensor:
+        op_ = copied.get(name)
+        return None if op_ is None else op_.name
+    op_name, _, index = name.rpartition(":")
+    op_ = copied.get(op_name)
+    return None if op_ is None else f"{op_.name}:{index}"
 
 
 def rewrap_variables(info: Any) -> list[tuple[tf.Variable, tf.Variable]]:
@@ -496,19 +493,20 @@ def rewrap_variables(info: Any) -> list[tuple[tf.Variable, tf.Variable]]:
     if not candidates:
         return []
     vdefs = _tf.variables_to_protos(info.graph, candidates)
+    copied = {op.name: op_ for op, op_ in transformed_ops.items()}
     todo: list[tuple[tf.Variable, Any]] = []
     for v, vdef in zip(candidates, vdefs):
         if vdef is None:
             continue  # not a graph variable (e.g. a mirrored or eager variable)
-        variable_name = _map_name(info, vdef.variable_name, True)
-        initializer_name = _map_name(info, vdef.initializer_name, False)
-        snapshot_name = _map_name(info, vdef.snapshot_name, True)
+        variable_name = _map_name(copied, vdef.variable_name, True)
+        initializer_name = _map_name(copied, vdef.initializer_name, False)
+        snapshot_name = _map_name(copied, vdef.snapshot_name, True)
         if variable_name is None or initializer_name is None or snapshot_name is None:
             continue  # TF cannot load a VariableDef without these
         vdef.variable_name = variable_name
         vdef.initializer_name = initializer_name
         vdef.snapshot_name = snapshot_name
-        vdef.initial_value_name = _map_name(info, vdef.initial_value_name, True) or ""
+        vdef.initial_value_name = _map_name(copied, vdef.initial_value_name, True) or ""
         todo.append((v, vdef))
     pairs: list[tuple[tf.Variable, tf.Variable]] = []
     new_vars = _tf.variables_from_protos(info.graph_, [vdef for _, vdef in todo])
