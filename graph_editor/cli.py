@@ -67,6 +67,9 @@ class _Model:
         self.graph_def = graph_def
         self.tags: list[str] = []
         self.signatures: list[tuple[str, list[str], list[str]]] = []
+        self.graph_desc = "the whole GraphDef" if kind == "GraphDef" else "the top-level graph"
+        self.inlined = False  # True: a SavedModel signature's graph with its calls inlined
+        self.notes: list[str] = []
 
 
 def _tensor_info_text(key: str, info: Any) -> str:
@@ -94,8 +97,12 @@ def _import_graph(graph_def: Any, path: Path) -> Any:
     return graph
 
 
-def _load(path_arg: str) -> _Model:
-    """Load a SavedModel directory or a GraphDef ``.pb`` / ``.pbtxt``."""
+def _load(path_arg: str, signature: str | None = None) -> _Model:
+    """Load a SavedModel directory or a GraphDef ``.pb`` / ``.pbtxt``.
+
+    For a TF2 SavedModel the graph is the chosen signature's, with its calls inlined
+    (``ge.saved_model.load``): the top-level graph only holds a call op.
+    """
     path = Path(path_arg)
     if not path.exists():
         raise CommandError(f"no such file or directory: '{path}'", 2)
@@ -103,10 +110,12 @@ def _load(path_arg: str) -> _Model:
         path = path.parent
     if path.is_dir():
         if (path / "saved_model.pb").is_file() or (path / "saved_model.pbtxt").is_file():
-            return _load_saved_model(path)
+            return _load_saved_model(path, signature)
         raise CommandError(
             f"'{path}' is a directory but not a SavedModel (no saved_model.pb in it)", 2
         )
+    if signature is not None:
+        raise CommandError("--signature applies to SavedModel directories only", 2)
     if path.suffix not in (".pb", ".pbtxt", ".txt"):
         raise CommandError(
             f"'{path}': expected a SavedModel directory or a GraphDef file (.pb or .pbtxt)", 2
@@ -132,7 +141,7 @@ def _load_graph_def(path: Path) -> _Model:
     return _Model("GraphDef", path, _import_graph(gd, path), gd)
 
 
-def _load_saved_model(path: Path) -> _Model:
+def _load_saved_model(path: Path, signature: str | None = None) -> _Model:
     from google.protobuf import message, text_format
 
     # The SavedModel file format is a protobuf schema; read it without loading variables.
@@ -156,7 +165,33 @@ def _load_saved_model(path: Path) -> _Model:
         ins = [_tensor_info_text(k, sig.inputs[k]) for k in sorted(sig.inputs)]
         outs = [_tensor_info_text(k, sig.outputs[k]) for k in sorted(sig.outputs)]
         model.signatures.append((key, ins, outs))
+    keys = sorted(mg.signature_def)
+    if signature is not None and signature not in mg.signature_def:
+        raise CommandError(
+            f"no signature '{signature}' in '{path}' (it has: {', '.join(keys) or 'none'})", 2
+        )
+    if keys and mg.object_graph_def.nodes:  # a TF2 SavedModel: the ops live in functions
+        key = signature or ("serving_default" if "serving_default" in keys else keys[0])
+        _inline_signature(model, key)
     return model
+
+
+def _inline_signature(model: _Model, key: str) -> None:
+    """Replace the model's graph by signature ``key``'s graph with its calls inlined."""
+    from graph_editor import saved_model
+
+    _progress(f"loading signature '{key}' with its variables ...")
+    try:
+        edited = saved_model.load(str(model.path), signature_key=key)
+    except Exception as e:  # noqa: BLE001 - any failure: fall back to the top-level graph
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        model.notes.append(
+            f"could not inline signature '{key}' ({first}); showing the top-level graph"
+        )
+        return
+    model.graph = edited.graph
+    model.inlined = True
+    model.graph_desc = f"signature '{key}', calls inlined"
 
 
 # --------------------------------------------------------------------------------------------
@@ -185,7 +220,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     if args.max_rows < 0:
         raise CommandError(f"--max-rows must be >= 0, got {args.max_rows}", 2)
     _progress(f"loading {args.path} ...")
-    model = _load(args.path)
+    model = _load(args.path, args.signature)
     g = model.graph
     ops = g.get_operations()
     out = [f"{model.kind}: {model.path}"]
@@ -210,14 +245,19 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         out += [f"  {t.name}: {visualize._tensor_text(t)}" for op in sinks for t in op.outputs]
     functions = model.graph_def.library.function
     counts = collections.Counter(op.type for op in ops)
+    out.append(f"graph: {model.graph_desc}")
+    out += [f"note: {n}" for n in model.notes]
     out.append(f"ops: {len(ops)} in the graph")
+    inlined = model.inlined
     if functions:
         fn_counts = collections.Counter(n.op for f in functions for n in f.node_def)
         out[-1] += (
             f", {sum(fn_counts.values())} in {len(functions)} library function(s)"
         )
-        counts.update(fn_counts)
-    out.append("ops by type (graph and functions):")
+        if not inlined:  # the inlined graph already holds the functions' ops
+            counts.update(fn_counts)
+    out.append("ops by type (the graph):" if inlined or not functions
+               else "ops by type (graph and functions):")
     out += _histogram_text(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     if functions:
         out.append("functions:")
@@ -251,7 +291,9 @@ def _cmd_draw(args: argparse.Namespace) -> int:
     if args.max_ops is not None and args.max_ops <= 0:
         raise CommandError(f"--max-ops must be positive, got {args.max_ops}", 2)
     _progress(f"loading {args.path} ...")
-    model = _load(args.path)
+    model = _load(args.path, args.signature)
+    for note in model.notes:
+        print(f"note: {note}", file=sys.stderr)
     obj: Any = model.graph
     if args.scope:
         scope_ops = select.get_name_scope_ops(model.graph, args.scope)
@@ -319,13 +361,16 @@ def _parser() -> _Parser:
     p.add_argument("path", help="SavedModel directory, or GraphDef .pb / .pbtxt file")
     p.add_argument("--max-rows", type=int, default=50,
                    help="rows of the op table (default: 50)")
+    p.add_argument("--signature", default=None,
+                   help="SavedModel signature whose graph to show, calls inlined "
+                   "(default: serving_default)")
     p.set_defaults(func=_cmd_inspect)
 
     p = sub.add_parser(
         "draw",
         help="draw a model (or one name scope of it) to SVG / PNG / PDF / DOT",
-        description="Draw a SavedModel's top-level graph or a GraphDef, with name scopes as "
-        "clusters. SVG/PNG/PDF need Graphviz; .dot does not.",
+        description="Draw a SavedModel signature's graph (calls inlined) or a GraphDef, with "
+        "name scopes as clusters. SVG/PNG/PDF need Graphviz; .dot does not.",
     )
     p.add_argument("path", help="SavedModel directory, or GraphDef .pb / .pbtxt file")
     p.add_argument("-o", "--output", required=True, help="output file (.svg, .png, .pdf, .dot)")
@@ -334,6 +379,8 @@ def _parser() -> _Parser:
                    help="refuse to draw more nodes than this (default: 500)")
     p.add_argument("--collapse-depth", type=int, default=None,
                    help="draw name scopes deeper than this as single nodes")
+    p.add_argument("--signature", default=None,
+                   help="SavedModel signature to draw (default: serving_default)")
     p.set_defaults(func=_cmd_draw)
 
     p = sub.add_parser(

@@ -97,13 +97,37 @@ def test_inspect_saved_model(models, capsys):
     assert "  serving_default\n    in   x: float32[?,2] (serving_default_x:0)" in out
     assert "    out  scaled: float32[?,2]" in out
     assert "library function(s)" in out and "functions:" in out
-    # op types of the function bodies are counted (Relu and Mul live in a function)
-    hist = out.split("ops by type (graph and functions):")[1].split("functions:")[0]
+    # the histogram counts the inlined signature graph (Relu and Mul live in a function)
+    hist = out.split("ops by type (the graph):")[1].split("functions:")[0]
     assert "Relu 1" in hist and "Mul 1" in hist
     assert "more ops (max_rows=3)." in out
     # saved_model.pb given directly means its directory
     code2, out2, _ = _run(capsys, ["inspect", str(models / "saved" / "saved_model.pb")])
     assert code2 == 0 and "serving_default" in out2
+
+
+def test_inspect_saved_model_shows_the_inlined_signature_graph(models, capsys):
+    # The top-level graph of a TF2 SavedModel is only a call op; the summary must show the
+    # signature's real ops, with the calls inlined.
+    code, out, err = _run(capsys, ["inspect", str(models / "saved"), "--max-rows", "100"])
+    assert code == 0, err
+    assert "graph: signature 'serving_default', calls inlined" in out
+    table = out.split("\nGraph: ")[1]
+    assert " Relu " in table and " Mul " in table and "mid" in table
+    assert "StatefulPartitionedCall " not in table.replace("StatefulPartitionedCall/", "")
+    code, out, err = _run(capsys, ["inspect", str(models / "saved"), "--signature", "nope"])
+    assert code == 2 and "no signature 'nope'" in _one_error_line(err, "inspect")
+    assert out == ""
+    code, _, err = _run(capsys, ["inspect", str(models / "model.pb"), "--signature", "x"])
+    assert code == 2 and "SavedModel directories only" in _one_error_line(err, "inspect")
+
+
+def test_draw_saved_model_draws_the_signature_ops(models, tmp_path, capsys):
+    out = tmp_path / "sig.dot"
+    code, _, err = _run(capsys, ["draw", str(models / "saved"), "-o", str(out)])
+    assert code == 0, err
+    dot = out.read_text()
+    assert "Relu" in dot and "mid" in dot
 
 
 def test_inspect_bad_inputs(models, capsys):
