@@ -46,6 +46,7 @@ from graph_editor.edit import (
 from graph_editor.errors import (
     CaptureError,
     CutError,
+    DtypeMismatchError,
     GraphEditAssertionError,
     GraphEditError,
     GraphEditKeyError,
@@ -181,6 +182,7 @@ __all__ = [
     "GraphEditKeyError",
     "GraphEditAssertionError",
     "GraphMismatchError",
+    "DtypeMismatchError",
     "GraphFinalizedError",
     "GraphValidationError",
     "GraphvizNotFoundError",

@@ -27,6 +27,7 @@ __all__ = [
     "LiveSessionWarning",
     "CutError",
     "CaptureError",
+    "DtypeMismatchError",
 ]
 
 
@@ -95,4 +96,14 @@ class CaptureError(GraphEditValueError):
 
     Deferred (by-reference) captures and captures of symbolic tensors of another graph
     have no concrete value to bind; variables and other eager resources re-bind fine.
+    """
+
+
+class DtypeMismatchError(GraphEditValueError, GraphEditTypeError):
+    """A tensor of one dtype would feed consumers expecting another.
+
+    Raised by every edit that substitutes one tensor for another (reroutes, rewrites,
+    copies with replacements, ``insert_at``). It is both a ``GraphEditValueError`` (a
+    ``ValueError``, what contrib's reroute raised) and a ``GraphEditTypeError`` (a
+    ``TypeError``), so either ``except`` clause catches it.
     """

@@ -743,16 +743,7 @@ def insert_at(fn: Any, at: Any, op_fn: Callable[[tf.Tensor], Any], *specs: Any) 
                 f"insert_at: op_fn({t.name}) returned a tensor of another graph "
                 f"('{getattr(new, 'name', new)}'); build it from its argument with TF ops."
             )
-        if new.dtype != t.dtype:
-            raise GraphEditTypeError(
-                f"insert_at: op_fn({t.name}) returned dtype {new.dtype.name}, but consumers of "
-                f"'{t.name}' expect {t.dtype.name}. Cast the result (tf.cast)."
-            )
-        if not new.shape.is_compatible_with(t.shape):
-            raise GraphEditValueError(
-                f"insert_at: op_fn({t.name}) returned shape {new.shape}, incompatible with "
-                f"{t.shape}."
-            )
+        util.check_stand_in(t, new, f"insert_at: op_fn({t.name})")
         if new is t:
             continue
         replaced[id(t)] = new

@@ -31,7 +31,7 @@ from typing import Any
 import tensorflow as tf
 
 from graph_editor import _edits, subgraph, util
-from graph_editor.errors import GraphEditTypeError, GraphEditValueError
+from graph_editor.errors import DtypeMismatchError, GraphEditTypeError, GraphEditValueError
 
 __all__ = [
     # contrib's exported names (10)
@@ -172,7 +172,7 @@ def _check_pairs(plan: _edits.Plan, ts0: list, ts1: list) -> None:
             continue
         d0, d1 = t0.dtype, t1.dtype
         if d0 is not d1 and d0.base_dtype != d1.base_dtype:
-            raise GraphEditValueError(
+            raise DtypeMismatchError(
                 f"Dtypes {d0.name} and {d1.name} are not compatible: pair {k} is tensor "
                 f"'{t0.name}' ({d0.name}) and tensor '{t1.name}' ({d1.name}). Their consumers "
                 "would get a tensor of the wrong type; insert a tf.cast first."

@@ -53,7 +53,6 @@ from graph_editor.errors import (
     GraphEditTypeError,
     GraphEditValueError,
     GraphFinalizedError,
-    GraphMismatchError,
 )
 from graph_editor.match import OpMatcher
 
@@ -506,21 +505,10 @@ def _call_replacement(replacement: Callable, m: Match) -> tuple[list, list]:
                 f"The replacement for {old.name!r} must be a tf.Tensor (or None), got "
                 f"{util._describe(new)}."
             )
-        if new.graph is not graph:
-            raise GraphMismatchError(
-                f"The replacement for {old.name!r} ({new.name!r}) is in another graph: build it "
-                "in the match's graph (it is the default graph during the call)."
-            )
-        if new.dtype.base_dtype != old.dtype.base_dtype:
-            raise GraphEditValueError(
-                f"The replacement for {old.name!r} has dtype {new.dtype.name}, expected "
-                f"{old.dtype.name} (output {i} of {m.root.name!r}); cast it."
-            )
-        if not new.shape.is_compatible_with(old.shape):
-            raise GraphEditValueError(
-                f"The replacement for {old.name!r} has shape {new.shape}, incompatible with "
-                f"{old.shape}."
-            )
+        util.check_stand_in(
+            old, new, f"The replacement for output {i} of {m.root.name!r} (built in the "
+            "match's graph, the default graph during the call)"
+        )
     return results, _new_ops_of(results, last_id)
 
 

@@ -583,11 +583,7 @@ def _check_replacements(replacement_ts: Any, dst_graph: tf.Graph) -> dict[int, t
                 f"The replacement {util._describe(v)} for {util._describe(k)} is not in the "
                 "destination graph: create it there (or pass dst_graph=its graph)."
             )
-        if k.dtype.base_dtype != v.dtype.base_dtype:
-            raise GraphEditTypeError(
-                f"The replacement {util._describe(v)} has dtype {v.dtype.name}, but "
-                f"{util._describe(k)} has dtype {k.dtype.name}: cast it first."
-            )
+        util.check_stand_in(k, v, "replacement_ts", same_graph=False, same_shape=False)
         res[id(k)] = v
     return res
 

@@ -31,6 +31,7 @@ from graph_editor._trees import (
     transform_tree,
 )
 from graph_editor.errors import (
+    DtypeMismatchError,
     GraphEditKeyError,
     GraphEditTypeError,
     GraphEditValueError,
@@ -62,6 +63,7 @@ __all__ = [
     "get_predefined_collection_names",
     "find_corresponding_elem",
     "find_corresponding",
+    "check_stand_in",
 ]
 
 T = TypeVar("T")
@@ -197,6 +199,45 @@ def get_unique_graph(
             "or the graph itself."
         )
     return graph
+
+
+def check_stand_in(
+    old: tf.Tensor, new: tf.Tensor, context: str, same_graph: bool = True, same_shape: bool = True
+) -> None:
+    """Raise unless ``new`` can feed the consumers of ``old``: same graph, same base dtype,
+    compatible static shape. Used by every edit that substitutes one tensor for another.
+
+    Args:
+        old: the tensor being replaced.
+        new: its replacement.
+        context: what is being done, to start the message (e.g. ``"insert_at"``).
+        same_graph: check that both are in one graph (off for copies into another graph).
+        same_shape: check static shapes (off for copies, which re-infer shapes).
+
+    Raises:
+        GraphMismatchError: ``new`` is in another graph.
+        DtypeMismatchError: the dtypes differ (a ``ValueError`` and a ``TypeError``).
+        GraphEditValueError: the static shapes are incompatible.
+
+    Example:
+        >>> ge.util.check_stand_in(graph["c:0"], graph["d:0"], "my edit")   # silent if fine
+    """
+    if same_graph and new.graph is not old.graph:
+        raise GraphMismatchError(
+            f"{context}: {_describe(new)} is in another graph than {_describe(old)}; "
+            "build the replacement in the graph being edited."
+        )
+    if new.dtype is not old.dtype and new.dtype.base_dtype != old.dtype.base_dtype:
+        raise DtypeMismatchError(
+            f"{context}: {_describe(new)} has dtype {new.dtype.name}, but {_describe(old)} "
+            f"has dtype {old.dtype.name}: its consumers would get the wrong type; cast it "
+            "first (tf.cast)."
+        )
+    if same_shape and not new.shape.is_compatible_with(old.shape):
+        raise GraphEditValueError(
+            f"{context}: {_describe(new)} has shape {new.shape}, incompatible with the shape "
+            f"{old.shape} of {_describe(old)}; reshape it first."
+        )
 
 
 # --------------------------------------------------------------------------------------------

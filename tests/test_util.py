@@ -368,3 +368,26 @@ def test_function_graph_tensors_are_keyed_by_identity():
     ts = ge.make_list_of_t(fg)
     assert len(util.concatenate_unique(list(ts), ts)) == len(ts)
     assert ge.get_consuming_ops(fg.inputs[0])
+
+
+def test_check_stand_in(diamond):
+    g, n = diamond
+    util.check_stand_in(n.c, n.d, "edit")  # same graph, dtype and shape: silent
+    with g.as_default():
+        i = tf.constant([1, 2], name="i")
+        wide = tf.zeros([3], name="wide")
+    with pytest.raises(ge.DtypeMismatchError, match="edit: tensor 'i:0' has dtype int32") as e:
+        util.check_stand_in(n.c, i, "edit")
+    # catchable as contrib's ValueError and as a TypeError
+    assert isinstance(e.value, ValueError) and isinstance(e.value, TypeError)
+    assert isinstance(e.value, (ge.GraphEditTypeError, ge.GraphEditValueError))
+    assert isinstance(e.value, ge.GraphEditTypeError)
+    with pytest.raises(ge.GraphEditValueError, match=r"shape \(3,\), incompatible"):
+        util.check_stand_in(n.c, wide, "edit")
+    util.check_stand_in(n.c, wide, "copy", same_shape=False)
+    g2 = tf.Graph()
+    with g2.as_default():
+        other = tf.zeros([2], name="other")
+    with pytest.raises(ge.GraphMismatchError, match="another graph"):
+        util.check_stand_in(n.c, other, "edit")
+    util.check_stand_in(n.c, other, "copy", same_graph=False)
