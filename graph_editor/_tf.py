@@ -15,6 +15,8 @@ from typing import Any
 import tensorflow as tf
 
 __all__ = [
+    "keras_history",
+    "keras_inbound_node",
     "Graph",
     "Operation",
     "Tensor",
@@ -589,3 +591,23 @@ def variables_from_protos(graph: tf.Graph, variable_defs: list) -> list[tf.Varia
     from_proto = _ops.get_from_proto_function(tf.compat.v1.GraphKeys.GLOBAL_VARIABLES)
     with graph.as_default():
         return [from_proto(vdef, import_scope=None) for vdef in variable_defs]
+
+
+# --------------------------------------------------------------------------------------------
+# Keras 3 functional graph (graph_editor.keras). Keras 3.15.
+# --------------------------------------------------------------------------------------------
+
+
+def keras_history(t: Any) -> tuple | None:
+    """``t._keras_history``: ``(operation, node_index, tensor_index)`` of a symbolic Keras
+    tensor, or None (not produced by a layer call)."""
+    return getattr(t, "_keras_history", None)
+
+
+def keras_inbound_node(operation: Any, node_index: int) -> Any:
+    """``operation._inbound_nodes[node_index]``: the Keras ``Node`` of one call of a layer.
+
+    Layers collect nodes from every model built on them; index with the history of a
+    model's own tensors only.
+    """
+    return operation._inbound_nodes[node_index]  # noqa: SLF001

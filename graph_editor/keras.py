@@ -21,7 +21,7 @@ from typing import Any
 
 import tensorflow as tf
 
-from graph_editor import functions, util
+from graph_editor import _tf, functions, util
 from graph_editor.errors import (
     CutError,
     GraphEditKeyError,
@@ -94,17 +94,17 @@ def graph_from_keras(model: Any, input_specs: Any = None) -> tf.Graph:
 
 
 # --------------------------------------------------------------------------------------------
-# Keras' functional graph (the only Keras internals used: _keras_history, _inbound_nodes)
+# Keras' functional graph (its internals are read through graph_editor._tf)
 # --------------------------------------------------------------------------------------------
 
 
 def _node_of(t: Any) -> Any:
     """The Keras ``Node`` that produced the symbolic tensor ``t`` (None for an Input)."""
-    history = getattr(t, "_keras_history", None)
+    history = _tf.keras_history(t)
     if history is None:
         return None
     operation, node_index, _ = history
-    node = operation._inbound_nodes[node_index]  # noqa: SLF001
+    node = _tf.keras_inbound_node(operation, node_index)
     return None if node.is_input else node
 
 
@@ -209,7 +209,7 @@ def keras_crossing_tensors(model: Any, layer_name: str | list[str]) -> list:
     layer_order = {id(layer): i for i, layer in enumerate(model.layers)}
     rest = sorted(
         extra.values(),
-        key=lambda t: layer_order.get(id(t._keras_history[0]), -1),  # noqa: SLF001
+        key=lambda t: layer_order.get(id(_tf.keras_history(t)[0]), -1),
     )
     return cut + rest
 
