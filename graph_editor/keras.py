@@ -180,26 +180,18 @@ def keras_crossing_tensors(model: Any, layer_name: str | list[str]) -> list:
     extra: dict[int, Any] = {}
     used: set[int] = set()
     seen: set[int] = set()
-    stack = []
-    for t in outputs:
+    pending = list(outputs)  # tensors the tail needs, walked backwards up to the cut
+    while pending:
+        t = pending.pop()
         if id(t) in cut_ids:
             used.add(id(t))
         elif id(t) in head:
             extra[id(t)] = t
         else:
-            stack.append(_node_of(t))
-    while stack:
-        node = stack.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
-        for t in node.input_tensors:
-            if id(t) in cut_ids:
-                used.add(id(t))
-            elif id(t) in head:
-                extra[id(t)] = t
-            else:
-                stack.append(_node_of(t))
+            node = _node_of(t)
+            if node is not None and id(node) not in seen:
+                seen.add(id(node))
+                pending.extend(node.input_tensors)
     unused = [t.name for t in cut if id(t) not in used]
     if unused:
         raise CutError(
