@@ -54,6 +54,7 @@ class _TmpInfo:
         self._original_vars: dict[int, tuple[Any, Any]] = {}
         self._input_cache: dict[int, tf.Tensor] = {}
         self._names_map: dict[str, str] = {}
+        self._attrs_as_source = False
         self._frame_map: dict[str, str] = {}
         self._pending_colocation: list[tf.Operation] = []
         self._inside_names_cache: set[str] | None = None

@@ -322,15 +322,16 @@ def prefix_compatible(info: Any, names: list[str], nodes: list[Any],
     no ``src_scope``, no v1 loop frames, colocations only between copied ops, and no source
     op named like a ``geph`` placeholder (whose names are allocated in between).
 
-    ``graph_def``, if given, holds exactly ``nodes``: one byte search over it replaces the
-    per-node checks when it mentions neither ``_class`` nor ``Enter``.
+    ``graph_def``, if given, is the whole source graph and holds exactly ``nodes``: every
+    colocation target is then copied (TF refuses a ``loc:@`` to a missing op), and one
+    byte search for ``Enter`` replaces the per-node checks.
     """
     if info.scope or any(name.startswith("geph") for name in names):
         return False
     if graph_def is not None:
-        blob = graph_def.SerializeToString()
-        if b"_class" not in blob and b"Enter" not in blob:
+        if b"Enter" not in graph_def.SerializeToString():
             return True
+        return not any(node.op in _ENTER_TYPES for node in nodes)
     inside = set(names)
     for node in nodes:
         if node.op in _ENTER_TYPES:
@@ -475,9 +476,11 @@ def rewrap_variables(info: Any) -> list[tuple[tf.Variable, tf.Variable]]:
     """Re-wrap the copies of the source's collected variables as ``tf.Variable`` objects.
 
     A variable is re-wrapped when its variable op, initializer and snapshot (read) op were
-    all copied; its ``VariableDef`` is rewritten to the copies' names and loaded in the destination
-    (ResourceVariable or RefVariable, as the original). Returns ``(original, copy)`` pairs
-    in collection order; they are recorded in ``info._transformed_vars``.
+    all copied: as the ``ResourceVariable`` or ``RefVariable`` TF loads from its
+    ``VariableDef`` renamed to the copies. Plain resource variables are built directly
+    from the copied elements (same object, no proto round trip, ~10x cheaper); the others
+    go through ``to_proto`` / ``from_proto``. Returns ``(original, copy)`` pairs in
+    collection order; they are recorded in ``info._transformed_vars``.
     """
     candidates: list[tf.Variable] = []
     seen: set[int] = set()
@@ -492,10 +495,54 @@ def rewrap_variables(info: Any) -> list[tuple[tf.Variable, tf.Variable]]:
                 candidates.append(v)
     if not candidates:
         return []
-    vdefs = _tf.variables_to_protos(info.graph, candidates)
-    copied = {op.name: op_ for op, op_ in transformed_ops.items()}
-    todo: list[tuple[tf.Variable, Any]] = []
-    for v, vdef in zip(candidates, vdefs):
+    results: list[tf.Variable | None] = [None] * len(candidates)
+    slow: list[int] = []
+    transformed_ts = info.transformed_ts
+    for i, v in enumerate(candidates):
+        parts = _tf.resource_variable_parts(v)
+        if parts is not None:
+            results[i] = _lean_copy(v, parts, transformed_ts, transformed_ops,
+                                    info._attrs_as_source)
+        if results[i] is None:
+            slow.append(i)
+    if slow:
+        for i, v_ in zip(slow, _copy_through_protos(info, [candidates[i] for i in slow])):
+            results[i] = v_
+    pairs: list[tuple[tf.Variable, tf.Variable]] = []
+    for v, v_ in zip(candidates, results):
+        if v_ is None:
+            continue
+        info._transformed_vars[id(v)] = (v, v_)
+        info._original_vars[id(v_)] = (v_, v)
+        pairs.append((v, v_))
+    return pairs
+
+
+def _lean_copy(v: tf.Variable, parts: tuple, transformed_ts: Any, transformed_ops: Any,
+               attrs_as_source: bool) -> tf.Variable | None:
+    """The copy of resource variable ``v`` from the copies of its graph elements, or None.
+
+    ``attrs_as_source``: the copies' attrs are the source ops' (default op handler, no
+    ``nodedef_fn``), so shape and dtype are ``v``'s, not read back from the copied op.
+    """
+    handle, init, initial_value, snapshot = parts
+    handle_ = transformed_ts.get(handle)
+    init_ = transformed_ops.get(init)
+    snapshot_ = transformed_ts.get(snapshot)
+    if handle_ is None or init_ is None or snapshot_ is None:
+        return None
+    initial_value_ = None if initial_value is None else transformed_ts.get(initial_value)
+    return _tf.resource_variable_from_parts(v, handle_, init_, initial_value_, snapshot_,
+                                            same_attrs=attrs_as_source)
+
+
+def _copy_through_protos(info: Any, variables: list[tf.Variable]) -> list[tf.Variable | None]:
+    """Copies of ``variables`` via their VariableDefs renamed to the copied elements (None
+    where TF cannot export one or a needed element was not copied)."""
+    vdefs = _tf.variables_to_protos(info.graph, variables)
+    copied = {op.name: op_ for op, op_ in info.transformed_ops.items()}
+    todo: list[tuple[int, Any]] = []
+    for i, vdef in enumerate(vdefs):
         if vdef is None:
             continue  # not a graph variable (e.g. a mirrored or eager variable)
         variable_name = _map_name(copied, vdef.variable_name, True)
@@ -507,11 +554,9 @@ def rewrap_variables(info: Any) -> list[tuple[tf.Variable, tf.Variable]]:
         vdef.initializer_name = initializer_name
         vdef.snapshot_name = snapshot_name
         vdef.initial_value_name = _map_name(copied, vdef.initial_value_name, True) or ""
-        todo.append((v, vdef))
-    pairs: list[tuple[tf.Variable, tf.Variable]] = []
+        todo.append((i, vdef))
+    out: list[tf.Variable | None] = [None] * len(variables)
     new_vars = _tf.variables_from_protos(info.graph_, [vdef for _, vdef in todo])
-    for (v, _), v_ in zip(todo, new_vars):
-        info._transformed_vars[id(v)] = (v, v_)
-        info._original_vars[id(v_)] = (v_, v)
-        pairs.append((v, v_))
-    return pairs
+    for (i, _), v_ in zip(todo, new_vars):
+        out[i] = v_
+    return out

@@ -47,6 +47,8 @@ __all__ = [
     "import_graph_def_prefixed",
     "variables_to_protos",
     "variables_from_protos",
+    "resource_variable_parts",
+    "resource_variable_from_parts",
     # TF2 functions (functions, keras, saved_model)
     "is_concrete_function",
     "new_func_graph",
@@ -110,6 +112,9 @@ def is_function_graph(graph: tf.Graph) -> bool:
 from tensorflow.python.client import pywrap_tf_session as _c_api  # noqa: E402
 from tensorflow.python.framework import c_api_util as _c_api_util  # noqa: E402
 from tensorflow.python.framework import ops as _ops  # noqa: E402
+from tensorflow.python.ops.resource_variable_ops import (  # noqa: E402
+    ResourceVariable as _ResourceVariable,
+)
 
 
 def unique_name_at_root(graph: tf.Graph, name: str) -> str:
@@ -591,6 +596,82 @@ def variables_from_protos(graph: tf.Graph, variable_defs: list) -> list[tf.Varia
     from_proto = _ops.get_from_proto_function(tf.compat.v1.GraphKeys.GLOBAL_VARIABLES)
     with graph.as_default():
         return [from_proto(vdef, import_scope=None) for vdef in variable_defs]
+
+
+def resource_variable_parts(v: Any) -> tuple | None:
+    """``(handle, initializer op, initial value or None, snapshot)`` of a plain graph-mode
+    ``ResourceVariable``: the four graph elements its ``VariableDef`` names. None for any
+    other variable (ref, distributed, partitioned, eager, or missing a part), which must
+    go through :func:`variables_to_protos`.
+    """
+    if type(v) is not _ResourceVariable or not v.__dict__.get("_in_graph_mode"):
+        return None
+    d = v.__dict__
+    if d.get("_save_slice_info") is not None:
+        return None
+    handle, init = d.get("_handle"), d.get("_initializer_op")
+    snapshot = d.get("_cached_value")
+    if snapshot is None:
+        snapshot = d.get("_graph_element")
+    if handle is None or init is None or snapshot is None:
+        return None
+    return handle, init, d.get("_initial_value"), snapshot
+
+
+def resource_variable_from_parts(like: Any, handle: tf.Tensor, initializer: tf.Operation,
+                                 initial_value: tf.Tensor | None, snapshot: tf.Tensor,
+                                 same_attrs: bool = False) -> tf.Variable | None:
+    """The ``ResourceVariable`` that ``from_proto`` would build from ``like``'s VariableDef
+    renamed to the given elements (of one graph), without the proto round trip.
+
+    Mirrors ``ResourceVariable._init_from_proto`` field by field (TF 2.21; a test compares
+    every attribute with ``from_proto``'s): shape and dtype are read from the handle op
+    (``like``'s when ``same_attrs``: the handle op is a verbatim copy of ``like``'s, whose
+    attrs TF built from them; saves two C attr reads), trainable / synchronization /
+    aggregation are ``like``'s. None when the elements are not a variable's (the caller
+    then falls back to the VariableDef path).
+    """
+    handle_op = handle.op
+    if handle_op.type != "VarHandleOp":
+        return None
+    graph_element = snapshot
+    while graph_element.op.type != "ReadVariableOp":
+        if not graph_element.op.inputs:
+            return None
+        graph_element = graph_element.op.inputs[0]
+    src = like.__dict__
+    try:
+        sync, aggregation, trainable = (
+            src["_synchronization"], src["_aggregation"], src["_trainable"])
+        if same_attrs:
+            shape, dtype = src["_shape"], src["_dtype"]
+        else:
+            shape = tf.TensorShape(handle_op.get_attr("shape"))
+            dtype = tf.as_dtype(handle_op.get_attr("dtype"))
+    except KeyError:  # not built by TF's own constructors: let from_proto decide
+        return None
+    name = handle.name
+    v = _ResourceVariable.__new__(_ResourceVariable)
+    v.__dict__.update(
+        _in_graph_mode=True,
+        _handle=handle,
+        _shape=shape,
+        _handle_name=name,
+        _unique_id=name,
+        _initializer_op=initializer,
+        _initial_value=initial_value,
+        _synchronization=sync,
+        _aggregation=aggregation,
+        _trainable=trainable,
+        _cached_value=None if snapshot is graph_element else snapshot,
+        _graph_element=graph_element,
+        _save_slice_info=None,
+        _caching_device=None,
+        _dtype=dtype,
+        _constraint=None,
+        _validate_shape=True,
+    )
+    return v
 
 
 # --------------------------------------------------------------------------------------------

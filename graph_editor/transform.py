@@ -318,6 +318,8 @@ class Transformer:
                         share_variables=self.share_variables, transformer=self,
                         original_op_handler=transform_op_if_inside_handler)
         eligible, copy_shape, nodedef_fn = _is_default_op_handler(self.transform_op_handler)
+        # the copies' attrs are the source's: variables can take shape / dtype from theirs
+        info._attrs_as_source = eligible and nodedef_fn is None
         if (
             self.fast_path
             and eligible

@@ -3,6 +3,7 @@ fast path == per-op path, and property tests on random DAGs."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -131,6 +132,78 @@ def test_many_variables_copy_by_identity():
     with tf.compat.v1.Session(graph=g2) as s:
         s.run(tf.compat.v1.variables_initializer(vs_))
         assert s.run(info.transformed(h)) == 1.0 + sum(range(60))
+
+
+def _assorted_variables():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [2], name="x")
+        plain = tf.compat.v1.Variable([1.0, 2.0], name="plain")
+        ints = tf.compat.v1.Variable(3, name="ints", trainable=False)
+        on_read = tf.Variable(
+            0.5, name="on_read", trainable=False,
+            synchronization=tf.VariableSynchronization.ON_READ,
+            aggregation=tf.VariableAggregation.SUM)
+        cached = tf.compat.v1.Variable([4.0, 5.0], name="cached", caching_device="/cpu:0")
+        loose = tf.compat.v1.Variable(tf.zeros([2]), name="loose", validate_shape=False)
+        parts = tf.compat.v1.get_variable(
+            "parts", [4, 2], initializer=tf.compat.v1.ones_initializer(),
+            partitioner=tf.compat.v1.fixed_size_partitioner(2))
+        ref = tf.compat.v1.Variable(1.5, name="ref", use_resource=False)
+        y = (x * plain + tf.cast(ints, tf.float32) + on_read + cached + loose
+             + tf.reduce_sum(parts) + ref)
+    lean = [plain, ints, on_read, cached, loose]
+    other = list(parts) + [ref]
+    return g, x, y, lean, other
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("via_nodedef_fn", [False, True])
+def test_variable_copies_match_tf_from_proto(fast, via_nodedef_fn, monkeypatch):
+    g, x, y, lean, other = _assorted_variables()
+    from graph_editor import _copy_support, _tf
+
+    through_protos = []
+    real = _copy_support._copy_through_protos
+
+    def spy(info, variables):
+        through_protos.extend(v.name for v in variables)
+        return real(info, variables)
+
+    monkeypatch.setattr(_copy_support, "_copy_through_protos", spy)
+    g2 = tf.Graph()
+    t = ge.Transformer()
+    t.fast_path = fast
+    if via_nodedef_fn:  # shape / dtype are then read back from the copied ops
+        t.transform_op_handler = functools.partial(
+            ge.copy_op_handler, nodedef_fn=lambda node_def: node_def)
+    _, info = t(ge.sgv(g), g2, "")
+    # plain resource variables are built directly; the rest go through VariableDefs
+    assert sorted(through_protos) == sorted(v.name for v in other)
+    for v in lean + other:
+        v_ = info.transformed(v)
+        # same names (no dst_scope): TF's own from_proto on the source's VariableDef is
+        # the reference
+        ref = _tf.variables_from_protos(g2, _tf.variables_to_protos(g, [v]))[0]
+        assert type(v_) is type(ref)
+        assert sorted(vars(v_)) == sorted(vars(ref)), v.name
+        for key, want in vars(ref).items():
+            got = vars(v_)[key]
+            if isinstance(want, (tf.Tensor, tf.Operation)) or want is None:
+                assert got is want, (v.name, key)
+            elif key == "_save_slice_info":
+                assert got.to_proto() == want.to_proto()
+            else:
+                assert got == want, (v.name, key, got, want)
+    with tf.compat.v1.Session(graph=g2) as s:
+        s.run(tf.compat.v1.global_variables_initializer())
+        s.run(info.transformed(lean[0]).assign([10.0, 20.0]))
+        out = s.run(info.transformed(y), {info.transformed(x): [1.0, 1.0]})
+    with tf.compat.v1.Session(graph=g) as s:
+        s.run(tf.compat.v1.global_variables_initializer())
+        src = s.run(y, {x: [1.0, 1.0]})
+    np.testing.assert_allclose(src, [1 + 3 + 0.5 + 4 + 8 + 1.5, 2 + 3 + 0.5 + 5 + 8 + 1.5])
+    np.testing.assert_allclose(out, src + [9.0, 18.0])
 
 
 # --------------------------------------------------------------------------------------------
