@@ -55,15 +55,28 @@ def _node_defs(graph: tf.Graph, names: list[str]) -> tuple[list[Any], Any]:
 
 
 def fast_copy(transformer: Any, info: Any, ops: list[tf.Operation],
-              copy_shape: bool, nodedef_fn: Any) -> list[tf.Operation]:
+              copy_shape: bool, nodedef_fn: Any) -> list[tf.Operation] | None:
     """Copy ``ops`` into ``info.graph_``; fills ``info.transformed_ops`` / ``_ts``.
 
-    Returns the ops in the order they were named (that of ``copy_order``).
+    Returns the ops in the order they were named (that of ``copy_order``), or None when
+    TF's C importer refused a name that Python sees as free (an existing op uses it as a
+    scope: ``s`` when ``s/a`` exists): nothing was imported, the names allocated are
+    released, and the caller copies op by op (Python op creation accepts such names).
+    External-input placeholders already made stay in ``info``'s cache and are reused.
     """
     gc_was_enabled = gc.isenabled()
     gc.disable()
+    checkpoint = _tf.names_checkpoint(info.graph_)
     try:
         return _fast_copy(transformer, info, ops, copy_shape, nodedef_fn)
+    except ValueError as e:
+        if not _tf.is_name_conflict(e):
+            raise
+        _tf.names_rollback(info.graph_, checkpoint)
+        info._names_map.clear()
+        info._frame_map.clear()
+        info._pending_colocation.clear()
+        return None
     finally:
         if gc_was_enabled:
             gc.enable()

@@ -55,6 +55,7 @@ class _TmpInfo:
         self._input_cache: dict[int, tf.Tensor] = {}
         self._names_map: dict[str, str] = {}
         self._attrs_as_source = False
+        self._capture_indexes: dict[int, dict[int, Any]] = {}
         self._frame_map: dict[str, str] = {}
         self._pending_colocation: list[tf.Operation] = []
         self._inside_names_cache: set[str] | None = None

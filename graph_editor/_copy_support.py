@@ -21,6 +21,7 @@ import tensorflow as tf
 from tensorflow.core.framework import attr_value_pb2
 
 from graph_editor import _tf, util
+from graph_editor.errors import GraphEditValueError
 
 __all__ = [
     "IdMap",
@@ -37,6 +38,8 @@ __all__ = [
     "collection_index",
     "transformed_collection_name",
     "rewrap_variables",
+    "capture_in",
+    "check_function_destination",
 ]
 
 _VARIABLE_OP_TYPES = frozenset({"VarHandleOp", "VariableV2", "Variable", "TemporaryVariable"})
@@ -560,3 +563,66 @@ def _copy_through_protos(info: Any, variables: list[tf.Variable]) -> list[tf.Var
     for (i, _), v_ in zip(todo, new_vars):
         out[i] = v_
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Function-graph destinations
+# --------------------------------------------------------------------------------------------
+
+
+def capture_in(info: Any, t: tf.Tensor) -> tf.Tensor | None:
+    """``t`` made usable in a function-graph destination by capture, or None.
+
+    - ``t`` of a graph enclosing the destination FuncGraph: captured as is;
+    - ``t`` a by-value capture of a source FuncGraph: its captured value (a variable's
+      handle, a constant, an outer tensor; followed through nested functions) is captured
+      by the destination too, and the variable behind a handle is watched there.
+
+    Anything else (another unrelated graph) returns None: the caller makes a placeholder.
+    """
+    dst = info.graph_
+    if not _tf.is_function_graph(dst):
+        return None
+    enclosing = {id(g) for g in _tf.enclosing_graphs(dst)}
+    # no "/": a capture named ``z/y`` would make ``z`` a scope, which TF's C importer then
+    # refuses as the name of a copied op
+    name = t.op.name.replace("/", "_")
+    while True:
+        graph = t.graph
+        if id(graph) in enclosing:
+            return _tf.func_graph_capture(dst, t, name)
+        index = info._capture_indexes.get(id(graph))
+        if index is None:  # id(internal placeholder) -> captured value, once per graph
+            index = {id(i): e for e, i in _tf.func_graph_captures(graph)}
+            info._capture_indexes[id(graph)] = index
+        if id(t) not in index:
+            return None
+        external = index[id(t)]
+        if _tf.is_eager_value(external):
+            t_ = _tf.func_graph_capture(dst, external, name)
+            for v in _tf.func_graph_variables(graph):
+                if getattr(v, "handle", None) is external:
+                    _tf.func_graph_watch_variable(dst, v)
+                    break
+            return t_
+        t = external  # a tensor of the graph enclosing ``graph``
+
+
+def check_function_destination(dst: tf.Graph, ops: Iterable[tf.Operation]) -> None:
+    """Refuse to copy variable ops into a FuncGraph (before anything is created).
+
+    A function cannot own a variable: the copied op would create a resource on every call
+    that nothing initializes, and the re-wrapped ``tf.Variable`` would land in the
+    variable collections the FuncGraph shares with its outer graph.
+    """
+    if not _tf.is_function_graph(dst):
+        return
+    for op in ops:
+        if op.type in _VARIABLE_OP_TYPES:
+            raise GraphEditValueError(
+                f"Cannot copy variable op '{op.name}' ({op.type}) into function graph "
+                f"'{dst.name}': a tf.function cannot own variables. Leave the "
+                "variable out of the view so the copy reads the existing one (with "
+                "copy_with_input_replacements / graph_replace the function captures it), "
+                "or copy into a tf.Graph."
+            )

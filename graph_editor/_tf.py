@@ -44,6 +44,9 @@ __all__ = [
     "variable_from_proto",
     "name_stack",
     "claim_names",
+    "names_checkpoint",
+    "names_rollback",
+    "is_name_conflict",
     "import_graph_def_prefixed",
     "variables_to_protos",
     "variables_from_protos",
@@ -55,6 +58,10 @@ __all__ = [
     "func_graph_captures",
     "func_graph_deferred_captures",
     "func_graph_capture",
+    "enclosing_graphs",
+    "is_eager_value",
+    "func_graph_variables",
+    "func_graph_watch_variable",
     "mark_names_used",
     "inline_function_calls",
     "function_type_of",
@@ -434,6 +441,45 @@ def func_graph_capture(graph: tf.Graph, external: Any, name: str) -> tf.Tensor:
     return graph.capture(external, name=name)
 
 
+def enclosing_graphs(graph: tf.Graph) -> list[tf.Graph]:
+    """The graphs a FuncGraph is nested in (``outer_graph`` chain), innermost first.
+
+    Empty for a plain ``tf.Graph``. A FuncGraph traced eagerly ends with TF's global
+    eager-mode graph; one traced under ``g.as_default()`` ends with ``g``.
+    """
+    res = []
+    outer = getattr(graph, "outer_graph", None) if is_function_graph(graph) else None
+    while outer is not None:
+        res.append(outer)
+        outer = getattr(outer, "outer_graph", None) if is_function_graph(outer) else None
+    return res
+
+
+def is_eager_value(x: Any) -> bool:
+    """True for an EagerTensor (a captured constant or a variable's resource handle)."""
+    return isinstance(x, tf.Tensor) and not tf.is_symbolic_tensor(x)
+
+
+def func_graph_variables(graph: tf.Graph) -> list:
+    """Variables a FuncGraph uses: ``graph.variables`` (set by ``tf.function`` after
+    tracing) plus those watched since (:func:`func_graph_watched_variables`), no repeats."""
+    if not is_function_graph(graph):
+        return []
+    res, seen = [], set()
+    for v in list(getattr(graph, "variables", ())) + func_graph_watched_variables(graph):
+        if id(v) not in seen:
+            seen.add(id(v))
+            res.append(v)
+    return res
+
+
+def func_graph_watch_variable(graph: tf.Graph, v: Any) -> None:
+    """``FuncGraph.watch_variable(v)``: record ``v`` as read by the function (and by the
+    FuncGraphs enclosing it), so ``ConcreteFunction.variables`` lists it and keeps it
+    alive, as when the function body reads ``v`` itself."""
+    graph.watch_variable(v)
+
+
 def mark_names_used(graph: tf.Graph, names: Any) -> None:
     """Mark op names as used in ``graph`` (``Graph._names_in_use``), as ``unique_name`` does.
 
@@ -557,6 +603,34 @@ def claim_names(graph: tf.Graph, names: list[str], mark: bool = True) -> bool:
         for k in keys:
             in_use[k] = 1
     return True
+
+
+def names_checkpoint(graph: tf.Graph) -> tuple[dict[str, int], int]:
+    """A copy of ``Graph._names_in_use`` and the newest op id, for :func:`names_rollback`.
+    O(names in the graph)."""
+    return dict(graph._names_in_use), last_op_id(graph)  # noqa: SLF001
+
+
+def names_rollback(graph: tf.Graph, checkpoint: tuple[dict[str, int], int]) -> None:
+    """Restore ``Graph._names_in_use`` to ``checkpoint``, keeping the names of the ops
+    created since marked (they exist). O(ops in the graph); for error paths."""
+    names, newest = checkpoint
+    in_use = graph._names_in_use  # noqa: SLF001
+    in_use.clear()
+    in_use.update(names)
+    if last_op_id(graph) > newest:
+        for op in graph.get_operations():
+            if op_id(op) > newest:
+                key = op.name.lower()
+                in_use[key] = max(in_use.get(key, 0), 1)
+
+
+def is_name_conflict(error: ValueError) -> bool:
+    """True if :func:`import_graph_def_fast` failed because a new node's name is taken in
+    C: an existing node has it, or uses it as a scope (``s`` when ``s/a`` exists), which
+    ``Graph._names_in_use`` does not record. The graph is unchanged (the import is
+    atomic)."""
+    return "already exists in the Graph" in str(error)
 
 
 def import_graph_def_prefixed(

@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import inspect
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import tensorflow as tf
@@ -84,13 +84,22 @@ def replace_t_with_placeholder_handler(info: Any, t: tf.Tensor) -> tf.Tensor:
 
 
 def keep_t_if_possible_handler(info: Any, t: tf.Tensor) -> tf.Tensor:
-    """Keep ``t`` if the copy goes into its own graph, else make a placeholder.
+    """Keep ``t`` if the copy can use it, else make a placeholder.
+
+    The copy can use ``t`` in ``t``'s own graph, and in a function graph (``FuncGraph``)
+    that can capture it: ``t`` belongs to a graph the function is nested in, or ``t`` is
+    a captured value of a source function (a variable's handle, a constant, an outer
+    tensor), which the destination then captures too; the variable behind a handle is
+    recorded as read by the function, so ``ConcreteFunction.variables`` lists it.
 
     Example:
         >>> transformer.transform_external_input_handler = ge.keep_t_if_possible_handler
     """
     if info.graph is info.graph_:
         return t
+    t_ = support.capture_in(info, t)
+    if t_ is not None:
+        return t_
     return replace_t_with_placeholder_handler(info, t)
 
 
@@ -311,6 +320,8 @@ class Transformer:
                         f"{util._describe(op)} does not belong to source scope "
                         f"'{src_scope}': pass a src_scope that prefixes every copied op."
                     )
+        if _is_default_op_handler(self.transform_op_handler)[0]:
+            support.check_function_destination(dst_graph, sgv.ops)
         if dst_scope and not reuse_dst_scope:
             dst_scope = util.scope_finalize(_tf.unique_name_at_root(dst_graph, dst_scope[:-1]))
 
@@ -331,6 +342,8 @@ class Transformer:
         ):
             order = _copy_fast.fast_copy(self, info, sgv.ops, copy_shape, nodedef_fn)
         else:
+            order = None
+        if order is None:
             order = support.copy_order(sgv.ops)
             self._copy_ops(info, order)
             self._finalize_cycles(info)
@@ -566,14 +579,26 @@ def copy(
     return copier(sgv, dst_graph, dst_scope, src_scope, reuse_dst_scope=reuse_dst_scope)
 
 
-def _check_replacements(replacement_ts: Any, dst_graph: tf.Graph) -> dict[int, tf.Tensor]:
-    if not isinstance(replacement_ts, Mapping):
+def _replacement_pairs(replacement_ts: Any, dst_graph: tf.Graph
+                       ) -> list[tuple[tf.Tensor, tf.Tensor]]:
+    """``(original, replacement)`` pairs from a dict keyed by tensors or ``tensor.ref()``,
+    or from a sequence of pairs (FuncGraph tensors are unhashable), checked."""
+    if isinstance(replacement_ts, Mapping):
+        items = list(replacement_ts.items())
+    elif isinstance(replacement_ts, (list, tuple)) and all(
+        isinstance(p, (list, tuple)) and len(p) == 2 for p in replacement_ts
+    ):
+        items = [tuple(p) for p in replacement_ts]
+    else:
         raise GraphEditTypeError(
-            f"replacement_ts must be a dict {{original tensor: replacement tensor}}, got "
+            f"replacement_ts must be a dict {{original tensor: replacement tensor}} (keys "
+            f"may be tensor.ref()) or a list of (original, replacement) pairs, got "
             f"{util._describe(replacement_ts)}."
         )
-    res: dict[int, tf.Tensor] = {}
-    for k, v in replacement_ts.items():
+    pairs: list[tuple[tf.Tensor, tf.Tensor]] = []
+    for k, v in items:
+        if not isinstance(k, tf.Tensor) and callable(getattr(k, "deref", None)):
+            k = k.deref()  # tensor.ref()
         if not isinstance(k, tf.Tensor) or not isinstance(v, tf.Tensor):
             bad = k if not isinstance(k, tf.Tensor) else v
             raise GraphEditTypeError(
@@ -586,13 +611,13 @@ def _check_replacements(replacement_ts: Any, dst_graph: tf.Graph) -> dict[int, t
                 "destination graph: create it there (or pass dst_graph=its graph)."
             )
         util.check_stand_in(k, v, "replacement_ts", same_graph=False, same_shape=False)
-        res[id(k)] = v
-    return res
+        pairs.append((k, v))
+    return pairs
 
 
 def copy_with_input_replacements(
     sgv: Any,
-    replacement_ts: Mapping[tf.Tensor, tf.Tensor],
+    replacement_ts: Mapping[Any, tf.Tensor] | Sequence[tuple[tf.Tensor, tf.Tensor]],
     dst_graph: tf.Graph | None = None,
     dst_scope: str = "",
     src_scope: str = "",
@@ -606,7 +631,9 @@ def copy_with_input_replacements(
 
     Args:
         sgv: a view, or anything ``ge.sgv`` accepts.
-        replacement_ts: ``{source input tensor: destination tensor}``.
+        replacement_ts: ``{source input tensor: destination tensor}``; keys may be
+            ``tensor.ref()``, or pass a list of ``(tensor, replacement)`` pairs (tensors of
+            a ``tf.function`` graph are unhashable).
         dst_graph, dst_scope, src_scope, reuse_dst_scope, share_variables: as in
             :func:`copy`.
 
@@ -618,7 +645,7 @@ def copy_with_input_replacements(
     """
     sgv = _as_view(sgv)
     dst_graph = _dst_graph(sgv, dst_graph)
-    replacements = _check_replacements(replacement_ts, dst_graph)
+    replacements = {id(k): v for k, v in _replacement_pairs(replacement_ts, dst_graph)}
     copier = Transformer()
     copier.share_variables = share_variables
 
@@ -713,7 +740,7 @@ def _id_window(graph: tf.Graph, replaced: list[tf.Tensor], targets: list[tf.Tens
 
 def graph_replace(
     target_ts: Any,
-    replacement_ts: Mapping[tf.Tensor, tf.Tensor],
+    replacement_ts: Mapping[Any, tf.Tensor] | Sequence[tuple[tf.Tensor, tf.Tensor]],
     dst_scope: str = "",
     src_scope: str = "",
     reuse_dst_scope: bool = False,
@@ -725,7 +752,8 @@ def graph_replace(
 
     Args:
         target_ts: a tensor or any nested structure of tensors.
-        replacement_ts: ``{tensor: replacement}``, all in the targets' graph.
+        replacement_ts: ``{tensor: replacement}``, all in the targets' graph; keys may
+            be ``tensor.ref()``, or pass a list of ``(tensor, replacement)`` pairs.
         dst_scope, src_scope, reuse_dst_scope: as in :func:`copy`.
 
     Returns:
@@ -740,11 +768,11 @@ def graph_replace(
     """
     flat = util.flatten_tree(target_ts)
     graph = util.get_unique_graph(flat, check_types=tf.Tensor)
-    _check_replacements(replacement_ts, graph)
+    pairs = _replacement_pairs(replacement_ts, graph)
+    keys = [k for k, _ in pairs]
     control_ios = util.ControlOutputs(graph)
     ops = select.get_walks_intersection_ops(
-        list(replacement_ts.keys()), flat, control_ios=control_ios,
-        within_ops_fn=_id_window(graph, list(replacement_ts.keys()), flat),
+        keys, flat, control_ios=control_ios, within_ops_fn=_id_window(graph, keys, flat),
     )
     if not ops:
         raise GraphEditValueError(
@@ -753,6 +781,6 @@ def graph_replace(
         )
     _add_control_flow_ops(ops, control_ios)
     _, info = copy_with_input_replacements(
-        ops, replacement_ts, None, dst_scope, src_scope, reuse_dst_scope
+        ops, pairs, None, dst_scope, src_scope, reuse_dst_scope
     )
     return info.transformed(target_ts, missing_fn=lambda original_t: original_t)
