@@ -13,7 +13,7 @@
    heavier C import), and ``ge.copy`` goes through the same C path; two reference rows
    show TF's own ratio for the same two graphs: the public ``import_graph_def``, and the
    raw path ``ge.copy`` is built on (``as_graph_def`` + one C import + op wrappers).
-   Re-wrapping the 250 variables and their collections costs ~1 ms of the copy.
+   Re-wrapping the 250 variables costs ~2 ms of the copy.
    Target: <= 1.25 (TF's raw path alone is ~1.12). Contrib took 62 s for these 3k ops.
 
 Run:  python benchmarks/bench_transform.py [sizes...]     (default: 10000 50000)
