@@ -42,6 +42,7 @@ from graph_editor.edit import (
     detach_control_outputs,
     detach_inputs,
     detach_outputs,
+    note_external_edit,
 )
 from graph_editor.errors import (
     CaptureError,
@@ -242,6 +243,7 @@ __all__ = [
     "detach",
     "connect",
     "bypass",
+    "note_external_edit",
     # transform (contrib's 10 + copy_op_handler)
     "Transformer",
     "TransformerInfo",

@@ -43,6 +43,7 @@ __all__ = [
     "detach",
     "connect",
     "bypass",
+    "note_external_edit",
 ]
 
 
@@ -274,3 +275,24 @@ def bypass(sgv: Any) -> tuple[subgraph.SubGraphView, list[tf.Tensor]]:
     _reroute_pairs(plan, inputs, list(v.outputs), _A2B)
     _apply(plan)
     return v.target, [_edits.resolve(p) for p in placeholders]
+
+
+def note_external_edit(graph: tf.Graph) -> None:
+    """Tell graph_editor that ``graph``'s edges were changed with raw TensorFlow calls.
+
+    graph_editor remembers facts about a graph between calls (a topological order for its
+    cycle checks, whether creation order is topological for ``graph_replace``), and
+    refreshes them after its own edits. Edges changed behind its back (``op._update_input``,
+    ``op._add_control_inputs``, ``op._remove_all_control_inputs``) must be reported, or a
+    later call may miss a path. Creating ops needs no report.
+
+    Example:
+        >>> c.op._update_input(0, e)      # a raw TF edit
+        >>> ge.note_external_edit(c.graph)
+    """
+    if not isinstance(graph, tf.Graph):
+        raise GraphEditTypeError(
+            f"note_external_edit expects a tf.Graph, got {util._describe(graph)}."
+            f"{util._hint_for(graph, 'graph')}"
+        )
+    _edits.note_external_edit(graph)

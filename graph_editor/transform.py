@@ -701,7 +701,7 @@ def _creation_order_is_topological(graph: tf.Graph) -> bool:
 
     Checked incrementally: ops created since the last call are checked on their own, the
     whole graph again only after graph_editor edited edges (its edit counter moved). Edges
-    changed with raw TF calls must be reported with ``_edits.note_external_edit(graph)``.
+    changed with raw TF calls must be reported with ``ge.note_external_edit(graph)``.
     """
     key = _edits.edit_count(graph)
     ops = graph.get_operations()

@@ -189,7 +189,9 @@ def test_exports():
     for name in ge.edit.__all__:
         assert getattr(ge, name) is getattr(ge.edit, name)
         assert name in ge.__all__
-    assert len(ge.edit.__all__) == 7
+    contrib = {"detach_control_inputs", "detach_control_outputs", "detach_inputs",
+               "detach_outputs", "detach", "connect", "bypass"}
+    assert set(ge.edit.__all__) == contrib | {"note_external_edit"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -405,3 +407,21 @@ def test_random_edits_are_atomic_and_match_numpy(case):
     for n, v in zip(fetch, got):
         np.testing.assert_allclose(v, want[n], rtol=1e-5, atol=1e-6, err_msg=n)
     assert _edits.edit_count(g) >= 0
+
+
+def test_note_external_edit_refreshes_what_graph_editor_remembers():
+    g = tf.Graph()
+    with g.as_default():
+        a = tf.compat.v1.placeholder(tf.float32, [2], name="a")
+        b = tf.tanh(a, name="b")
+        c = tf.multiply(b, 2.0, name="c")
+        two = tf.constant([2.0, 2.0], name="two")
+    ge.graph_replace(c, {a: two})  # remembers: creation order is topological
+    with g.as_default():
+        e = tf.add(a, 1.0, name="e")
+    c.op._update_input(0, e)  # raw TF edit: c now reads e, which is newer than c
+    ge.note_external_edit(g)
+    c2 = ge.graph_replace(c, {a: two})
+    np.testing.assert_allclose(run(g, c2, {a: [0.0, 0.0]}), [6.0, 6.0])  # (2 + 1) * 2
+    with pytest.raises(ge.GraphEditTypeError, match="expects a tf.Graph"):
+        ge.note_external_edit(c)
