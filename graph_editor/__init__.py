@@ -18,6 +18,7 @@ The default graph is never used: every function takes its graph from its argumen
 """
 
 from graph_editor import (
+    _tf,
     edit,
     errors,
     functions,
@@ -158,6 +159,10 @@ ph = make_placeholder_from_dtype_and_shape
 ts = select_ts
 ops = select_ops
 matcher = OpMatcher
+
+# tf.function's AutoGraph must call the library as plain Python, not convert it (~8 s on
+# a first trace otherwise); TF does the same for numpy and keras.
+_tf.exclude_from_autograph(__name__)
 
 __all__ = [
     "__version__",

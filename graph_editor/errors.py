@@ -34,6 +34,13 @@ __all__ = [
 class GraphEditError(Exception):
     """Root of every error raised by graph_editor."""
 
+    # Inside a tf.function, AutoGraph re-raises an error from the traced body with its own
+    # type only when that type is a built-in or takes the message alone through
+    # ``Exception.__init__`` (else a ``StagingError``). The built-in bases of these classes
+    # initialise exactly like it, so this keeps ``except ge.GraphEditValueError`` working
+    # in traced code.
+    __init__ = Exception.__init__
+
 
 class GraphEditValueError(GraphEditError, ValueError):
     """A value is not acceptable (contrib raised ``ValueError``)."""
@@ -64,6 +71,8 @@ class GraphvizNotFoundError(GraphEditError, ImportError):
     The message says how to install it: ``pip install tf-graph-editor[viz]`` and
     ``apt-get install graphviz``.
     """
+
+    __init__ = ImportError.__init__  # keeps ImportError's ``name`` / ``path`` keywords
 
 
 class GraphValidationError(GraphEditValueError):

@@ -788,3 +788,22 @@ def test_replacement_ts_of_the_wrong_kind_is_refused(diamond):
     g, _ = diamond
     with pytest.raises(ge.GraphEditTypeError, match="list of \\(original, replacement\\) pairs"):
         ge.copy_with_input_replacements(g, 3)
+
+
+def test_errors_keep_their_type_in_a_function_traced_by_autograph():
+    g, x, w, b, y, _ = var_graph(True)
+
+    @tf.function(input_signature=[tf.TensorSpec([2], tf.float32)])  # autograph on
+    def f(a):
+        return ge.copy_with_input_replacements(g, {x: a}, dst_graph=a.graph)
+
+    with pytest.raises(ge.GraphEditValueError, match="'net/w' \\(VarHandleOp\\)"):
+        f.get_concrete_function()
+
+
+def test_autograph_calls_graph_editor_unconverted():
+    from tensorflow.python.autograph.impl import conversion
+
+    assert conversion.is_allowlisted(ge.copy_with_input_replacements)
+    assert conversion.is_allowlisted(ge.transform.Transformer.__call__)
+    assert not conversion.is_allowlisted(_copier)  # user code is still converted
