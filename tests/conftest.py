@@ -38,3 +38,18 @@ def diamond():
 @pytest.fixture
 def feed():
     return {"a:0": np.array([1.0, 2.0], np.float32), "b:0": np.array([3.0, 4.0], np.float32)}
+
+
+def var_graph(use_resource=True):
+    """x -> y = x * w + b, with variables net/w (trainable) and net/b, and inc = w += 1.
+
+    Returns (graph, x, w, b, y, inc).
+    """
+    g = tf.Graph()
+    with g.as_default(), tf.compat.v1.variable_scope("net", use_resource=use_resource):
+        x = tf.compat.v1.placeholder(tf.float32, [2], name="x")
+        w = tf.compat.v1.get_variable("w", initializer=tf.constant([2.0, 3.0]))
+        b = tf.compat.v1.get_variable("b", initializer=tf.constant(1.0), trainable=False)
+        y = tf.add(x * w, b, name="y")
+        inc = tf.compat.v1.assign_add(w, [1.0, 1.0], name="inc").op
+    return g, x, w, b, y, inc
