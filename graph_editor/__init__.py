@@ -11,7 +11,8 @@ The contrib modules (``util``, ``select``, ``subgraph``, ``reroute``, ``edit``, 
 ``match``) are package attributes and their exported names are re-exported here, with the
 contrib aliases ``sgv``, ``sgv_scope`` and ``ph`` and the TF 0.x/1.0 names (``ts``, ``ops``,
 ``matcher``, ``reroute_a2b_ts``, ...). Beyond contrib: the TF2 bridges (``functions``,
-``keras``, ``saved_model``), pattern rewriting and passes (``ge.rewrite``, ``passes``), and
+``keras``, ``saved_model``), Keras layer surgery (``surgeon``), pattern rewriting and
+passes (``ge.rewrite``, ``passes``), and
 visualisation and checks (``visualize``, ``lint``).
 
 The default graph is never used: every function takes its graph from its arguments.
@@ -30,6 +31,7 @@ from graph_editor import (
     saved_model,
     select,
     subgraph,
+    surgeon,
     transform,
     util,
     visualize,
@@ -47,6 +49,7 @@ from graph_editor.edit import (
 )
 from graph_editor.errors import (
     CaptureError,
+    ChannelGroupError,
     CutError,
     DtypeMismatchError,
     GraphEditAssertionError,
@@ -178,6 +181,7 @@ __all__ = [
     "functions",
     "keras",
     "saved_model",
+    "surgeon",
     "passes",
     "visualize",
     "lint",
@@ -194,6 +198,7 @@ __all__ = [
     "GraphvizNotFoundError",
     "CutError",
     "CaptureError",
+    "ChannelGroupError",
     "LiveSessionWarning",
     # util (contrib's 9)
     "make_list_of_op",

@@ -28,6 +28,7 @@ __all__ = [
     "CutError",
     "CaptureError",
     "DtypeMismatchError",
+    "ChannelGroupError",
 ]
 
 
@@ -116,3 +117,17 @@ class DtypeMismatchError(GraphEditValueError, GraphEditTypeError):
     ``ValueError``, what contrib's reroute raised) and a ``GraphEditTypeError`` (a
     ``TypeError``), so either ``except`` clause catches it.
     """
+
+
+class ChannelGroupError(GraphEditValueError):
+    """A channel deletion touches a coupled group and ``expand=False`` forbids the rest.
+
+    Raised by ``ge.surgeon.delete_channels(..., expand=False)`` when the layer's output
+    channels meet other producers' channels in an element-wise merge (``Add``,
+    ``Multiply``...): those producers must lose the same channels. ``.group`` lists the
+    producers' names.
+    """
+
+    def __init__(self, message: str, group: list | None = None) -> None:
+        super().__init__(message)
+        self.group = list(group or [])

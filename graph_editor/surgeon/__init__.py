@@ -15,7 +15,19 @@ Layers are named by object, name or path (``"inner_model/layer"`` inside a neste
 The source model is never changed; see ``docs/surgeon.md``.
 """
 
+from graph_editor.surgeon.channels import ChannelGroup, channel_groups, delete_channels
 from graph_editor.surgeon.layers import delete_layer, insert_layer, replace_layer
+from graph_editor.surgeon.pruning import importance, prune
 from graph_editor.surgeon.surgeon import Surgeon
 
-__all__ = ["delete_layer", "insert_layer", "replace_layer", "Surgeon"]
+__all__ = [
+    "delete_layer",
+    "insert_layer",
+    "replace_layer",
+    "Surgeon",
+    "delete_channels",
+    "channel_groups",
+    "ChannelGroup",
+    "importance",
+    "prune",
+]

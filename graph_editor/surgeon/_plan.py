@@ -111,6 +111,16 @@ class Plan:
         self._claim(new_layer, "replace_layer", info)
         self._edit(info).replace = new_layer
 
+    def channels(self, info: LayerInfo, spec: Any) -> None:
+        """Slice ``info``'s layer for a channel deletion (a delete/replace job conflicts)."""
+        edit = self.edits.get(id(info.layer))
+        if edit is not None and (edit.delete or edit.replace is not None):
+            raise GraphEditValueError(
+                f"Layer '{info.path}' has a {edit.main_job()} job but the delete_channels "
+                "jobs must slice it as well. Drop one of the jobs."
+            )
+        self._edit(info).channels = spec
+
     def insert(self, info: LayerInfo, new_layer: Any, after: bool) -> None:
         edit = self.edits.get(id(info.layer))
         if edit is not None and edit.delete:

@@ -20,6 +20,7 @@ from graph_editor.errors import GraphEditError, GraphEditValueError
 from graph_editor.surgeon import _keras as kx
 from graph_editor.surgeon._index import is_container
 from graph_editor.surgeon._plan import LayerEdit, Plan
+from graph_editor.surgeon._slicing import sliced_layer
 
 __all__ = ["rebuild"]
 
@@ -38,16 +39,16 @@ def rebuild(plan: Plan, copy: bool) -> Any:
 
 
 class _Feeder:
-    """Creates the variables of a fresh layer copy from the source layer's values."""
+    """Creates the variables of a fresh layer from given values (matched by name)."""
 
     def __init__(self) -> None:
         self.queue: dict[str, list] | None = None
         self.fed: dict[int, int] = {}
 
-    def start(self, source: Any) -> None:
+    def start(self, names: list, values: list) -> None:
         self.queue, self.fed = {}, {}
-        for i, w in enumerate(source.weights):
-            self.queue.setdefault(w.name, []).append((i, w.numpy()))
+        for i, (name, value) in enumerate(zip(names, values)):
+            self.queue.setdefault(name, []).append((i, value))
 
     def stop(self) -> None:
         self.queue = None
@@ -62,12 +63,16 @@ class _Feeder:
         self.fed[id(variable)] = index
         return variable
 
-    def complete(self, new: Any, source: Any) -> bool:
-        """True when each weight of ``new`` holds the source weight at the same position."""
+    def complete(self, new: Any, values: list) -> bool:
+        """True when each weight of ``new`` was created from ``values`` at its position
+        with the shape the layer declared."""
         weights = new.weights
-        if len(weights) != len(source.weights):
+        if len(weights) != len(values):
             return False
-        return all(self.fed.get(id(w.value)) == i for i, w in enumerate(weights))
+        return all(
+            self.fed.get(id(w.value)) == i and tuple(w.shape) == values[i].shape
+            for i, w in enumerate(weights)
+        )
 
 
 class _Engine:
@@ -76,7 +81,7 @@ class _Engine:
         self.dirty = plan.index.containers_with([e.info for e in plan.edits.values()])
         self.new_for: dict[int, Any] = {}
         self.source_of: dict[int, Any] = {}
-        self.fresh: set[int] = set()
+        self.fresh: dict[int, tuple] = {}  # id(new layer) -> (source, weight values | None)
         self.marks: dict[int, str] = {}  # id(new symbolic tensor) -> the edit that made it
         self.feeder = _Feeder()
 
@@ -86,8 +91,10 @@ class _Engine:
         if isinstance(src, keras.Sequential):
             new = self._sequential(src)
         else:
+            inputs = keras.tree.map_structure(_new_input, src.input)
             new = keras.models.clone_model(
-                src, clone_function=self.layer_for, call_function=self.call
+                src, input_tensors=inputs, clone_function=self.layer_for,
+                call_function=self.call,
             )
         if not src.trainable:
             new.trainable = False
@@ -95,9 +102,7 @@ class _Engine:
 
     def _sequential(self, src: Any) -> Any:
         keras = _keras()
-        ref = src.inputs[0]
-        inp = keras.Input(batch_shape=tuple(ref.shape), dtype=ref.dtype,
-                          name=kx.input_layer_name(ref))
+        inp = _new_input(src.inputs[0])
         x, layers = inp, []
         for layer in src.layers:
             edit = self.plan.edits.get(id(layer))
@@ -122,12 +127,15 @@ class _Engine:
             new = edit.replace
         elif edit is not None and edit.delete:
             new = src  # never called
+        elif edit is not None and edit.channels is not None:
+            new, values = sliced_layer(src, edit.channels)
+            self.fresh[id(new)] = (src, values)
         elif is_container(src) and (self.copy or id(src) in self.dirty):
             new = self.model(src)
         elif self.copy:
             new = type(src).from_config(src.get_config())
             if src.weights:
-                self.fresh.add(id(new))
+                self.fresh[id(new)] = (src, None)
         else:
             new = src
         self.new_for[id(src)] = new
@@ -175,24 +183,35 @@ class _Engine:
 
     def _call(self, layer: Any, src: Any, args: tuple, kwargs: dict,
               edit: LayerEdit | None) -> Any:
-        fresh = id(layer) in self.fresh and not layer.built
+        fresh = self.fresh.get(id(layer)) if not layer.built else None
         try:
-            if fresh and _same_input_shapes(src, args, kwargs):
-                self.feeder.start(src)
-                try:
-                    out = layer(*args, **kwargs)
-                finally:
-                    self.feeder.stop()
-                if not self.feeder.complete(layer, src):
-                    layer.set_weights(src.get_weights())
-            else:
+            if fresh is None:
                 out = layer(*args, **kwargs)
-                if fresh:
-                    layer.set_weights(src.get_weights())
+            else:
+                out = self._build_fresh(layer, fresh, args, kwargs)
         except GraphEditError:
             raise
         except Exception as e:  # Keras' own shape errors, named for the user
             raise self._call_error(layer, src, args, kwargs, edit, e) from e
+        return out
+
+    def _build_fresh(self, layer: Any, fresh: tuple, args: tuple, kwargs: dict) -> Any:
+        """First call of a copied (or sliced) layer: its variables get the source values."""
+        src, values = fresh
+        if values is None and not _same_input_shapes(src, args, kwargs):
+            out = layer(*args, **kwargs)  # built for other shapes: set_weights checks them
+            layer.set_weights(src.get_weights())
+            return out
+        names = [w.name for w in src.weights]
+        if values is None:
+            values = [w.numpy() for w in src.weights]
+        self.feeder.start(names, values)
+        try:
+            out = layer(*args, **kwargs)
+        finally:
+            self.feeder.stop()
+        if not self.feeder.complete(layer, values):
+            layer.set_weights(values)
         return out
 
     def _call_error(self, layer: Any, src: Any, args: tuple, kwargs: dict,
@@ -215,6 +234,14 @@ class _Engine:
             f"({type(layer).__name__}) does not accept its inputs {shapes}{was}. "
             f"Keras says: {first[0] if first else type(error).__name__}"
         )
+
+
+def _new_input(ref: Any) -> Any:
+    """A new ``keras.Input`` like model input ``ref``, with its input layer's name."""
+    return _keras().Input(
+        batch_shape=tuple(ref.shape), dtype=ref.dtype, sparse=ref.sparse,
+        name=kx.input_layer_name(ref),
+    )
 
 
 def _from(t: Any) -> str:

@@ -6,9 +6,11 @@ from typing import Any
 
 from graph_editor import util
 from graph_editor.errors import GraphEditTypeError, GraphEditValueError
+from graph_editor.surgeon._channels import Flow
 from graph_editor.surgeon._index import ModelIndex, check_model
 from graph_editor.surgeon._plan import Plan
 from graph_editor.surgeon._rebuild import rebuild
+from graph_editor.surgeon.channels import check_deletion, target_deletion
 
 __all__ = ["Surgeon", "JOBS"]
 
@@ -43,9 +45,11 @@ class Surgeon:
         self._index = ModelIndex(model)
         self._plan = Plan(self._index)
         self._done = False
+        self._flow: Flow | None = None
+        self._deleted: dict[int, set] = {}
 
     def add_job(self, job: str, *args: Any, new_layer: Any = None, channels: Any = None,
-                after: bool = False) -> None:
+                after: bool = False, expand: bool = True) -> None:
         """Add one edit: ``add_job(job, layer, ...)`` (or keras-surgeon's
         ``add_job(job, model, layer, ...)``).
 
@@ -57,6 +61,8 @@ class Surgeon:
             new_layer: the layer to insert or to replace with.
             channels: the channels to delete (``"delete_channels"``).
             after: for ``"insert_layer"``: on the layer's output instead of its input.
+            expand: for ``"delete_channels"``: delete from the whole coupled group (True)
+                or raise ``ChannelGroupError`` (False); see ``delete_channels``.
 
         Raises:
             GraphEditKeyError: no such layer (closest names listed).
@@ -84,11 +90,25 @@ class Surgeon:
         elif job == "replace_layer":
             self._plan.replace(info, _required(new_layer, job, info.path))
         else:
-            raise NotImplementedError(
-                "Surgeon job 'delete_channels' is not available yet (channel surgery is the "
-                "next step of graph_editor.surgeon); delete_layer, insert_layer and "
-                "replace_layer are."
+            self._add_channels(info, channels, expand)
+
+    def _add_channels(self, info: Any, channels: Any, expand: bool) -> None:
+        if channels is None:
+            raise GraphEditValueError(
+                f"delete_channels on '{info.path}' needs channels=<list of indices>."
             )
+        edit = self._plan.edits.get(id(info.layer))
+        if edit is not None and edit.main_job() not in (None, "delete_channels"):
+            raise GraphEditValueError(
+                f"Layer '{info.path}' already has a {edit.main_job()} job; a delete_channels "
+                "job on the same layer conflicts with it."
+            )
+        if self._flow is None:
+            self._flow = Flow(self._index)
+        deletion = target_deletion(self._flow, info.layer, channels)
+        check_deletion(self._flow, deletion, info.layer, expand)
+        for root, gone in deletion.items():
+            self._deleted.setdefault(root, set()).update(gone)
 
     def _layer_arg(self, job: str, args: tuple) -> Any:
         if not isinstance(job, str):
@@ -126,9 +146,25 @@ class Surgeon:
         """
         if self._done:
             raise GraphEditValueError("This Surgeon has already operated; make a new one.")
+        if self._deleted:
+            self._plan_channels()
         new = rebuild(self._plan, self.copy)
         self._done = True
         return new
+
+
+    def _plan_channels(self) -> None:
+        flow = self._flow
+        for root, gone in self._deleted.items():
+            g = flow.groups.group(root)
+            if len(gone) >= g.n:
+                raise GraphEditValueError(
+                    f"The delete_channels jobs together delete all {g.n} channels of group "
+                    f"{[p.name for p in g.producers]}; keep at least one."
+                )
+        specs = flow.specs({r: sorted(g) for r, g in self._deleted.items()})
+        for layer, spec in specs.values():
+            self._plan.channels(self._index.resolve(layer), spec)
 
 
 def _required(new_layer: Any, job: str, path: str) -> Any:
