@@ -110,7 +110,7 @@ class _Engine:
             x = self.call(new, x)
             if edit is not None and edit.delete:
                 continue
-            layers += (edit.before if edit else []) + [new] + (edit.after if edit else [])
+            layers += (edit.before if edit else []) + [new] + (edit.after[::-1] if edit else [])
         seq = keras.Sequential([inp, *layers], name=src.name, trainable=src.trainable)
         if getattr(src, "compiled", False):
             seq.compile_from_config(src.get_compile_config())
@@ -167,8 +167,10 @@ class _Engine:
             args, kwargs = keras.tree.map_structure(
                 lambda t: y if t is x else t, (args, kwargs)
             )
+        if edit.replace is not None:
+            kwargs = _accepted(new, kwargs)
         out = self._call(new, src, args, kwargs, edit)
-        for layer in edit.after:
+        for layer in reversed(edit.after):  # the last job sits next to the layer
             out = self._call(layer, None, (out,), {}, edit)
         if edit.after or edit.replace is not None:
             for t in keras.tree.flatten(out):
@@ -234,6 +236,19 @@ class _Engine:
             f"({type(layer).__name__}) does not accept its inputs {shapes}{was}. "
             f"Keras says: {first[0] if first else type(error).__name__}"
         )
+
+
+def _accepted(layer: Any, kwargs: dict) -> dict:
+    """The recorded call keywords (``mask=``, ``training=``...) a replacement accepts."""
+    import inspect
+
+    try:
+        params = inspect.signature(layer.call).parameters
+    except (TypeError, ValueError):
+        return kwargs
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return kwargs
+    return {k: v for k, v in kwargs.items() if k in params}
 
 
 def _new_input(ref: Any) -> Any:
