@@ -154,25 +154,14 @@ class ModelIndex:
 
 
 def _sites_of(container: Any) -> dict[int, list]:
-    """Call sites of each layer in ``container``'s own graph, keyed by layer id."""
-    keras = _keras_mod()
+    """Call sites of each layer in ``container``'s own graph, keyed by layer id.
+
+    A Sequential model's graph is walked like a functional one (from its outputs), so
+    calls of its layers in other models never count.
+    """
     sites: dict[int, list] = {}
-    if isinstance(container, keras.Sequential):
-        x = container.inputs[0]
-        for layer in container.layers:
-            out = _sequential_output(layer)
-            sites[id(layer)] = [Site([x], [out] if out is not None else [])]
-            x = out
-        return sites
     for node in _keras.model_nodes(container):
         sites.setdefault(id(node.operation), []).append(
             Site(_keras.node_inputs(node), _keras.node_outputs(node))
         )
     return sites
-
-
-def _sequential_output(layer: Any) -> Any:
-    try:
-        return layer.output
-    except (AttributeError, ValueError):
-        return None
