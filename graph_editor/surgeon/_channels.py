@@ -57,6 +57,7 @@ class Flow:
         self.layouts: dict[int, tuple] = {}  # id(tensor) -> (layout, axis)
         self.records: list[Record] = []
         self.keys: dict[int, int] = {}  # id(producer layer) -> its group key
+        self._read: dict[int, tuple] = {}  # id(layer) -> input layout at its first call
         self._container(index.model)
         for t in index.model.outputs:
             found = self.layouts.get(id(t))
@@ -102,14 +103,32 @@ class Flow:
         self.layouts[id(t)] = (layout, axis % len(t.shape))
 
     def _layer(self, layer: Any, site: Any) -> None:
-        kl = _kl()
         ins, outs = site.inputs, site.outputs
+        count = len(self.records)
+        self._dispatch(layer, ins, outs)
+        rec = self.records[-1] if len(self.records) > count else None
+        if rec is None or not rec.in_layout:
+            return
+        first = self._read.setdefault(id(layer), rec.in_layout)
+        if first is rec.in_layout:
+            return
+        # One layer, one set of weights: every call site must lose the same input channels.
+        if lo.same_form(first, rec.in_layout):
+            for a, b in zip(first, rec.in_layout):
+                self.groups.union(a[0], b[0])
+        else:
+            reason = (f"'{layer.name}' is shared by call sites whose inputs come from "
+                      "differently sized groups")
+            self.groups.block(first, reason)
+            self.groups.block(rec.in_layout, reason)
+
+    def _dispatch(self, layer: Any, ins: list, outs: list) -> None:
         role = _role(layer)
         if role == "producer":
             self._producer(layer, ins, outs)
         elif role in ("follower", "depthwise", "global", "flatten", "reshape"):
             self._follower(layer, role, ins[0], outs[0])
-        elif role == "merge" or (role == "concat" and not isinstance(layer, kl.Concatenate)):
+        elif role == "merge" or (role == "concat" and not self._on_channels(layer, ins)):
             self._merge(layer, ins, outs)
         elif role == "concat":
             self._concat(layer, ins, outs[0])
@@ -131,13 +150,14 @@ class Flow:
             if _kind(layer) == "conv" and getattr(layer, "groups", 1) != 1:
                 self.groups.block(((key, n, 1),), f"'{layer.name}' is a grouped convolution")
         out_layout = ((key, n, 1),)
-        for t in outs:
+        self._set(outs[0], out_layout, axis)
+        for t in outs[1:]:  # recurrent states
             if len(t.shape) and t.shape[-1] == n:
-                self._set(t, out_layout, axis if t is outs[0] else -1)
+                self._set(t, out_layout, -1)
         self.records.append(Record(layer, "producer", in_layout, out_layout, outs[0]))
 
     def _follower(self, layer: Any, role: str, x: Any, y: Any) -> None:
-        need = _channel_axis(layer, len(x.shape))
+        need = None if role == "flatten" else _channel_axis(layer, len(x.shape))
         layout, axis = self._get(x, need)
         out_axis = axis
         out = layout
@@ -192,6 +212,12 @@ class Flow:
         self._set(outs[0], first, axis)
         self.records.append(Record(layer, "merge", first, first, outs[0]))
 
+    def _on_channels(self, layer: Any, ins: list) -> bool:
+        """A Concatenate along its inputs' channel axis (else it couples them, like Add)."""
+        ndim = len(ins[0].shape)
+        axes = {self.layouts[id(t)][1] for t in ins if id(t) in self.layouts}
+        return not axes or axes == {layer.axis % ndim}
+
     def _concat(self, layer: Any, ins: list, y: Any) -> None:
         ndim = len(y.shape)
         cat_axis = layer.axis % ndim
@@ -224,7 +250,7 @@ class Flow:
                 if rec.in_layout else ()
             out_del = tuple(lo.deleted_indices(rec.out_layout, deleted, find)) \
                 if rec.out_layout and rec.role == "producer" else ()
-            if not in_del and not out_del:
+            if not in_del and not out_del and id(rec.layer) not in out:
                 continue
             spec = Spec(in_del, out_del, lo.size(rec.in_layout or ()),
                         lo.size(rec.out_layout or ()), rec.in_axis)

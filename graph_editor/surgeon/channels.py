@@ -106,11 +106,14 @@ def _prunable(flow: Flow) -> list[ChannelGroup]:
 
 def _channels_arg(channels: Any, n: int, layer_name: str) -> list[int]:
     try:
-        items = [int(c) for c in np.asarray(channels).reshape(-1)]
+        array = np.asarray(list(channels) if isinstance(channels, range) else channels)
     except (TypeError, ValueError):
+        array = np.asarray([None])
+    if array.dtype.kind not in "iu" and not (array.size == 0 and array.dtype.kind == "f"):
         raise GraphEditTypeError(
             f"channels must be a list of integer indices, got {util._describe(channels)}."
-        ) from None
+        )
+    items = [int(c) for c in array.reshape(-1)]
     out = set()
     for c in items:
         if not -n <= c < n:
@@ -136,6 +139,13 @@ def target_deletion(flow: Flow, layer: Any, channels: Any) -> dict[int, set]:
         )
     layout = recs[0].out_layout
     n = sum(k * m for _, k, m in layout)
+    roots = [flow.groups.find(key) for key, _, _ in layout]
+    if len(set(roots)) < len(roots):
+        raise GraphEditValueError(
+            f"The output of '{layer.name}' ({type(layer).__name__}) repeats channels of the "
+            "layers before it (after a Flatten, or a tensor concatenated with itself): one "
+            "of its features is not one channel. Delete channels of the producer before it."
+        )
     wanted = set(_channels_arg(channels, n, layer.name))
     if len(wanted) >= n:
         raise GraphEditValueError(

@@ -95,7 +95,8 @@ def _apoz(flow: Flow, group: ChannelGroup, model: Any, data: Any) -> np.ndarray:
     t = _activation_tensor(flow, group, model)
     probe = keras.Model(model.inputs, t)
     acts = np.asarray(probe.predict(data, verbose=0))
-    acts = acts.reshape(-1, acts.shape[-1])
+    axis = flow.layouts[id(t)][1]
+    acts = np.moveaxis(acts, axis, -1).reshape(-1, acts.shape[axis])
     return (acts == 0).mean(axis=0)
 
 
