@@ -108,11 +108,13 @@ def _node_of(t: Any) -> Any:
     return None if node.is_input else node
 
 
-def _model_nodes(outputs: list) -> list:
-    """The model's own nodes, reached backwards from its outputs (each once)."""
+def _model_nodes(outputs: list, stop: set[int] | None = None) -> list:
+    """The model's own nodes, reached backwards from its outputs (each once), not going
+    past the tensors whose ids are in ``stop`` (a model's inputs)."""
+    stop = stop or set()
     seen: set[int] = set()
     order = []
-    stack = [n for n in (_node_of(t) for t in outputs) if n is not None]
+    stack = [n for n in (_node_of(t) for t in outputs if id(t) not in stop) if n is not None]
     while stack:
         node = stack.pop()
         if id(node) in seen:
@@ -120,7 +122,7 @@ def _model_nodes(outputs: list) -> list:
         seen.add(id(node))
         order.append(node)
         for t in node.input_tensors:
-            parent = _node_of(t)
+            parent = None if id(t) in stop else _node_of(t)
             if parent is not None and id(parent) not in seen:
                 stack.append(parent)
     return order

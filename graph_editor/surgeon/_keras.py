@@ -45,32 +45,9 @@ def model_nodes(model: Any) -> list:
     a layer's node list also holds calls from other models, so the walk starts at this
     model's outputs and stops at its inputs.
     """
-    inputs = {id(t) for t in model.inputs}
-    seen: set[int] = set()
-    order = []
-    stack = [t for t in model.outputs if id(t) not in inputs]
-    stack = [n for n in (_node_of(t) for t in stack) if n is not None]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        order.append(node)
-        for t in node.input_tensors:
-            if id(t) in inputs:
-                continue
-            parent = _node_of(t)
-            if parent is not None and id(parent) not in seen:
-                stack.append(parent)
-    return order
+    from graph_editor.keras import _model_nodes
 
-
-def _node_of(t: Any) -> Any:
-    history = _tf.keras_history(t)
-    if history is None or history[0] is None:
-        return None
-    node = _tf.keras_inbound_node(history[0], history[1])
-    return None if node.is_input else node
+    return _model_nodes(list(model.outputs), {id(t) for t in model.inputs})
 
 
 def node_inputs(node: Any) -> list:
