@@ -9,7 +9,9 @@ result can be compared with a NumPy computation. The surgeries:
    GraphDefs (head pruned to the cut tensor, tail with the cut tensor made a placeholder);
 3. clone: copy the second layer with independent variables
    (``ge.copy_with_input_replacements``, i.e. ``ge.copy`` wired to the same input);
-4. op replacement: Relu -> Relu6 through a GraphDef NodeDef edit and a re-import.
+4. op replacement: Relu -> Relu6 through a GraphDef NodeDef edit and a re-import;
+5. Keras pruning: half the channels of a small residual Keras model (``surgeon.prune``),
+   checked against the model with its consumers' input slices zeroed.
 
 Each step prints PASS / FAIL with its numeric check, and before/after pictures are
 written (SVG with Graphviz, else ``.dot``).
@@ -336,11 +338,52 @@ def _relu6(pics: _Pictures, x: np.ndarray) -> str:
             f"inputs clipped as NumPy says ({err6:.0e}, moved {moved:.1f}); {path}")
 
 
+def _keras_prune(pics: _Pictures, x: np.ndarray) -> str:
+    import keras
+
+    from graph_editor import surgeon
+
+    keras.utils.set_random_seed(0)
+    inp = keras.Input((4,), name="x")
+    h = keras.layers.Dense(8, activation="relu", name="fc1")(inp)
+    r = keras.layers.Dense(8, name="fc2")(keras.layers.Dense(8, activation="relu", name="b")(h))
+    y = keras.layers.Dense(3, name="head")(keras.layers.Add(name="add")([h, r]))
+    model = keras.Model(inp, y, name="residual_mlp")
+    groups = surgeon.channel_groups(model)
+    coupled = [[p.name for p in g.producers] for g in groups if len(g.producers) > 1]
+    _check(coupled == [["fc1", "fc2"]], f"expected the residual group fc1+fc2, got {coupled}")
+    pruned = surgeon.prune(model, 0.5, exclude=["b"])  # only the residual group
+    gone = [c for c in range(8) if c not in _kept_rows(model, pruned)]
+    # Reference: the source with the consumers' input slices for those channels zeroed.
+    w = {layer.name: [v.copy() for v in layer.get_weights()] for layer in model.layers}
+    relu = lambda v: np.maximum(v, 0.0)  # noqa: E731
+    w["b"][0][gone, :] = 0.0
+    w["head"][0][gone, :] = 0.0
+    h_ref = relu(x @ w["fc1"][0] + w["fc1"][1])
+    r_ref = relu(h_ref @ w["b"][0] + w["b"][1]) @ w["fc2"][0] + w["fc2"][1]
+    ref = (h_ref + r_ref) @ w["head"][0] + w["head"][1]
+    err = _maxdiff(np.asarray(pruned(x)), ref)
+    _check(err < 1e-5, f"pruned model differs from the zeroed reference by {err:.2e}")
+    _check(pruned.get_layer("fc2").units == 4, "fc2 was not pruned with fc1")
+    return (f"groups {[[p.name for p in g.producers] for g in groups]}; params "
+            f"{model.count_params()} -> {pruned.count_params()}; channels {gone} of the "
+            f"residual group deleted from fc1 and fc2 together; max|pruned - zeroed "
+            f"reference| = {err:.1e}")
+
+
+def _kept_rows(model: Any, pruned: Any) -> list[int]:
+    """Which of fc1's 8 channels survived: columns of the source kernel found in the new."""
+    old, new = model.get_layer("fc1").kernel.numpy(), pruned.get_layer("fc1").kernel.numpy()
+    return [c for c in range(old.shape[1]) if any(np.array_equal(old[:, c], new[:, k])
+                                                  for k in range(new.shape[1]))]
+
+
 _STEPS = (
     ("noise insertion", _noise),
     ("cut in two", _cut),
     ("clone with independent variables", _clone),
     ("op replacement", _relu6),
+    ("Keras pruning with a coupled group", _keras_prune),
 )
 
 

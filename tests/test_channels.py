@@ -738,15 +738,15 @@ def test_prune_exact(build, table, criterion):
 def test_prune_exclude_and_round_to():
     model = resnet_model()
     x = rand(2, 8, 8, 3)
-    # b1c1 produces its group and consumes the stem's: both groups are left alone
+    # b1c1 keeps its output channels; the stem group it reads is still pruned
     pruned = surgeon.prune(model, 0.5, exclude=["b1c1"])
-    assert [filters(pruned, n) for n in ("stem", "b1c1", "b2c1", "short")] == [8, 8, 6, 6]
-    plan = _planned(model, RESNET, 0.5, "l1", skip=["b1c1", "stem"])
+    assert [filters(pruned, n) for n in ("stem", "b1c1", "b2c1", "short")] == [4, 8, 6, 6]
+    plan = _planned(model, RESNET, 0.5, "l1", skip=["b1c1"])
     _check_plan(model, pruned, x, RESNET, plan)
     pruned = surgeon.prune(model, 0.5, exclude=["b2c1_bn"])  # a follower
     assert [filters(pruned, n) for n in ("stem", "b1c1", "b2c1", "short")] == [4, 4, 12, 6]
-    pruned = surgeon.prune(model, 0.5, exclude=[model.get_layer("head")])  # a consumer
-    assert filters(pruned, "short") == 12 and filters(pruned, "b2c1") == 6
+    pruned = surgeon.prune(model, 0.5, exclude=[model.get_layer("head")])  # only reads
+    assert filters(pruned, "short") == 6 and filters(pruned, "b2c1") == 6
     pruned = surgeon.prune(model, 0.45, round_to=4)  # 8 -> floor(3.6/4)*4 = 0; 12 -> 4
     assert [filters(pruned, n) for n in ("stem", "b1c1", "b2c1", "short")] == [8, 8, 8, 8]
     plan = _planned(model, RESNET, 0.34, "l1", skip=["stem", "b1c1"])  # 4 of 12

@@ -282,7 +282,7 @@ def test_usage_errors(capsys):
 # --------------------------------------------------------------------------------------------
 
 SURGERIES = ("noise insertion", "cut in two", "clone with independent variables",
-             "op replacement")
+             "op replacement", "Keras pruning with a coupled group")
 
 
 def test_demo_runs_every_surgery_and_writes_pictures(tmp_path, capsys):
@@ -290,12 +290,12 @@ def test_demo_runs_every_surgery_and_writes_pictures(tmp_path, capsys):
     code, out, err = _run(capsys, ["demo", "-o", str(out_dir)])
     assert code == 0, out + err
     for i, title in enumerate(SURGERIES, 1):
-        assert f"[{i}/4] {title} ..." in out
+        assert f"[{i}/{len(SURGERIES)}] {title} ..." in out
     results = [line.split()[0] for line in out.splitlines() if line.startswith("      ")]
-    assert len(results) == 4 and "FAIL" not in results
+    assert len(results) == 5 and "FAIL" not in results
     summary = out.strip().splitlines()[-1]
-    assert results.count("PASS") == 4
-    assert summary.startswith("demo summary: 4 of 4 surgeries passed (0 failed)")
+    assert results.count("PASS") == 5
+    assert summary.startswith("demo summary: 5 of 5 surgeries passed (0 failed)")
     ext = "svg" if HAS_DOT else "dot"
     files = sorted(p.name for p in out_dir.iterdir())
     assert "0_model_before." + ext in files and "2_cut_head." + ext in files

@@ -166,7 +166,8 @@ def prune(model: Any, ratio: float, *, criterion: str = "l1", data: Any = None,
     """Delete the ``ratio`` least important channels of every prunable group, in one pass.
 
     Groups whose channels reach a model output keep them (output shapes never change), and
-    so do groups with a layer in ``exclude`` (as producer, follower or consumer). Each
+    so do the groups whose channels a layer in ``exclude`` outputs (as a producer or a
+    per-channel follower; a layer that only reads a group does not hold it back). Each
     group keeps at least one channel; the number deleted is rounded down to a multiple of
     ``round_to``.
 
@@ -175,7 +176,7 @@ def prune(model: Any, ratio: float, *, criterion: str = "l1", data: Any = None,
         ratio: the share of channels to delete in each group, in ``[0, 1)``.
         criterion: see :func:`importance`.
         data: model inputs for ``"apoz"``.
-        exclude: layers (objects, names or paths) whose groups are left alone.
+        exclude: layers (objects, names or paths) whose output channels are kept.
         round_to: delete a multiple of this many channels per group.
         copy: as in ``delete_channels``.
 
@@ -199,7 +200,7 @@ def prune(model: Any, ratio: float, *, criterion: str = "l1", data: Any = None,
     skip = {id(index.resolve(e).layer) for e in _as_list(exclude)}
     flow = surgeon._flow = Flow(index)
     for group in _prunable(flow):
-        members = group.producers + group.followers + group.consumers
+        members = group.producers + group.followers
         if group._outputs or any(id(m) in skip for m in members):
             continue
         n = group.num_channels
