@@ -171,14 +171,14 @@ class Flow:
             if axis != len(x.shape) - 1 or y.shape[-1] != x.shape[-1]:
                 self.groups.block(layout, f"'{layer.name}' (Reshape) moves or splits the "
                                   "channel axis")
-                return self.records.append(Record(layer, "other", layout, None, y))
+                self.records.append(Record(layer, "other", layout, None, y))
+                return
             out_axis = -1
         if layout and not out:
-            return None
+            return
         self._set(y, out, out_axis)
         self.records.append(Record(layer, role if role == "reshape" else "follower",
                                    layout, out, y, axis))
-        return None
 
     def _flatten(self, layer: Any, x: Any, layout: tuple, axis: int) -> tuple:
         dims = list(x.shape[1:])
