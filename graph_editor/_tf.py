@@ -786,3 +786,9 @@ def keras_inbound_node(operation: Any, node_index: int) -> Any:
     model's own tensors only.
     """
     return operation._inbound_nodes[node_index]  # noqa: SLF001
+
+
+# tf.function's AutoGraph must call the library as plain Python, not convert it (~8 s on a
+# first trace otherwise); TF does the same for numpy and keras. Every module that touches
+# TensorFlow imports this one, so the rule is in place before any library code can run.
+exclude_from_autograph("graph_editor")

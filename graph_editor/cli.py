@@ -7,14 +7,20 @@ Subcommands::
     graph-editor draw PATH -o OUT.svg [--scope S] [--max-ops N] [--collapse-depth D]
     graph-editor cut PATH --at TENSOR -o OUTDIR [--signature KEY] [--no-check]
 
-Exit codes: 0 success, 1 failure (a check failed, Graphviz missing, unreadable file),
-2 usage error (bad arguments, missing path, unknown scope or tensor). Errors are one line on
-stderr, and nothing is written when a command fails.
+Exit codes: 0 success, 1 failure (a check failed, Graphviz missing, unreadable file, an
+unexpected error), 2 usage error (bad arguments, missing path, unknown scope or tensor).
+Errors are one line on stderr (``--debug`` prints the traceback of an unexpected one), and
+nothing is written when a command fails.
+
+TensorFlow is imported by the commands that need it, never for ``--help`` or ``--version``;
+the command (not the library) quiets TensorFlow's C++ start-up log lines by setting
+``TF_CPP_MIN_LOG_LEVEL=2`` for its own process when the variable is not already set.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -340,10 +346,16 @@ def _parser() -> _Parser:
         "classic surgeries.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="print the traceback of an unexpected error (any command)")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="print the traceback of an unexpected error")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser(
         "demo",
+        parents=[common],
         help="build a small model, perform the classic surgeries, check them, draw them",
         description="Build a small MLP, insert noise at a hidden layer, cut it in two, clone "
         "a block with independent variables, replace an op type; check each numerically and "
@@ -355,6 +367,7 @@ def _parser() -> _Parser:
 
     p = sub.add_parser(
         "inspect",
+        parents=[common],
         help="signatures, inputs/outputs, op-type histogram and summary of a model",
         description="Print what a SavedModel directory or a GraphDef (.pb / .pbtxt) holds.",
     )
@@ -368,6 +381,7 @@ def _parser() -> _Parser:
 
     p = sub.add_parser(
         "draw",
+        parents=[common],
         help="draw a model (or one name scope of it) to SVG / PNG / PDF / DOT",
         description="Draw a SavedModel signature's graph (calls inlined) or a GraphDef, with "
         "name scopes as clusters. SVG/PNG/PDF need Graphviz; .dot does not.",
@@ -385,6 +399,7 @@ def _parser() -> _Parser:
 
     p = sub.add_parser(
         "cut",
+        parents=[common],
         help="cut a SavedModel in two at a tensor: OUTDIR/head and OUTDIR/tail",
         description="Cut a SavedModel in two at one or more tensors (ge.saved_model.split): "
         "OUTDIR/head computes the cut tensors from the inputs, OUTDIR/tail the outputs from "
@@ -416,27 +431,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         >>> main(["inspect", "model.pb"])
         0
     """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "tensorflow" not in sys.modules:  # the command's process only; the library never does
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = _parser()
+    command = None
     try:
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-        if not getattr(args, "command", None):
+        args = parser.parse_args(argv)
+        command = getattr(args, "command", None)
+        if not command:
             parser.print_help()
             return 2
         return int(args.func(args))
     except CommandError as e:
-        prog = e.prog
-        if prog is None:
-            command = getattr(locals().get("args"), "command", None)
-            prog = f"{PROG} {command}" if command else PROG
+        prog = e.prog or (f"{PROG} {command}" if command else PROG)
         print(f"{prog}: error: {e}", file=sys.stderr)
         return e.code
     except GraphEditError as e:  # a library check refused the input
-        command = getattr(locals().get("args"), "command", None)
-        print(f"{PROG} {command}: error: {e}".replace("\n", " "), file=sys.stderr)
+        print(f"{PROG} {command}: error: {_one_line(e)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # noqa: BLE001 - any other failure: one line, or the traceback
+        if "--debug" in argv:
+            raise
+        print(f"{PROG} {command or ''}".rstrip() + f": error: {type(e).__name__}: "
+              f"{_one_line(e)} (run again with --debug for the traceback)", file=sys.stderr)
+        return 1
+
+
+def _one_line(error: BaseException) -> str:
+    """An exception's message on one line: its first non-empty line, clipped."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    text = lines[0] if lines else type(error).__name__
+    if len(lines) > 1 and isinstance(error, GraphEditError):
+        text = " ".join(lines)  # the library's own messages are written to be read whole
+    return text if len(text) <= 400 else text[:397] + "..."
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

@@ -42,6 +42,8 @@ Rules:
 from __future__ import annotations
 
 import inspect
+import sys
+import types
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -727,3 +729,19 @@ def rewrite(
         outputs += [s for s in dict.fromkeys(extra_sinks) if s not in sink_set]
         report.graph = strip_unused(graph, [], outputs)
     return report
+
+
+class _CallableModule(types.ModuleType):
+    """This module, callable as :func:`rewrite`.
+
+    ``ge.rewrite(graph, pattern, replacement)`` is the documented call, and
+    ``import graph_editor.rewrite as m`` must give the module: Python binds the package
+    attribute ``rewrite`` to the submodule whenever it is imported, so the module itself
+    answers the call.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> RewriteReport:
+        return rewrite(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -356,3 +356,103 @@ def test_python_dash_m(models):
     assert last.startswith("graph-editor draw: error: no such file or directory")
     assert "nope.pb" in last
     assert not (models / "x.svg").exists()
+
+
+# --------------------------------------------------------------------------------------------
+# Start-up cost, log lines and unexpected errors
+# --------------------------------------------------------------------------------------------
+
+
+def _run_python(code: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    env.update(PYTHONPATH=str(ROOT), **(env_extra or {}))
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_help_and_version_do_not_import_tensorflow(flag):
+    code = (
+        "import sys\n"
+        "from graph_editor.cli import main\n"
+        "try:\n"
+        f"    main([{flag!r}])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('TF_IMPORTED' if 'tensorflow' in sys.modules else 'TF_NOT_IMPORTED')\n"
+    )
+    out = _run_python(code)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().endswith("TF_NOT_IMPORTED")
+    assert ("usage: graph-editor" if flag == "--help" else "graph-editor ") in out.stdout
+    assert out.stderr == ""  # no TensorFlow start-up lines
+
+
+def test_importing_the_package_is_lazy_and_every_public_name_resolves():
+    code = (
+        "import sys, graph_editor as ge\n"
+        "assert 'tensorflow' not in sys.modules, 'import graph_editor loaded TensorFlow'\n"
+        "missing = [n for n in ge.__all__ if getattr(ge, n, None) is None]\n"
+        "assert not missing, missing\n"
+        "assert set(ge.__all__) <= set(dir(ge))\n"
+        "print('OK')\n"
+    )
+    out = _run_python(code, {"TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert out.returncode == 0 and out.stdout.strip() == "OK", out.stderr
+
+
+def test_rewrite_is_both_the_module_and_the_function():
+    import importlib
+
+    import graph_editor.passes  # noqa: F401 - imports graph_editor.rewrite as a submodule
+
+    module = importlib.import_module("graph_editor.rewrite")
+    import graph_editor.rewrite as m
+
+    assert m is module and ge.rewrite is module
+    assert m.rewrite is not m and callable(ge.rewrite)
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [3], name="x")
+        tf.identity(tf.nn.relu(tf.nn.relu(x)), name="y")
+    report = ge.rewrite(g, ge.OpMatcher("Relu").input_ops(ge.OpMatcher("Relu")),
+                        lambda match: tf.nn.relu(match.inputs[0]))
+    assert isinstance(report, m.RewriteReport) and report.matches == 1
+
+
+def test_command_quiets_tensorflow_start_up_lines_for_its_process_only(models):
+    code = (
+        "import os, sys\n"
+        "from graph_editor.cli import main\n"
+        f"rc = main(['inspect', {str(models / 'model.pbtxt')!r}])\n"
+        "print('LEVEL', os.environ.get('TF_CPP_MIN_LOG_LEVEL'))\n"
+        "sys.exit(rc)\n"
+    )
+    out = _run_python(code)
+    assert out.returncode == 0, out.stderr
+    assert "LEVEL 2" in out.stdout
+    assert "cpu_feature_guard" not in out.stderr and "I0000" not in out.stderr
+    kept = _run_python(code, {"TF_CPP_MIN_LOG_LEVEL": "0"})  # the user's choice wins
+    assert "LEVEL 0" in kept.stdout
+    lib = _run_python("import os, graph_editor as ge; ge.select; "
+                      "print('LEVEL', os.environ.get('TF_CPP_MIN_LOG_LEVEL'))")
+    assert "LEVEL None" in lib.stdout  # the library never sets it
+
+
+def test_unexpected_error_is_one_line_and_debug_shows_the_traceback(models, capsys,
+                                                                   monkeypatch):
+    import graph_editor.cli as cli
+
+    def boom(args):
+        raise RuntimeError("first line of the failure\nsecond line\nthird line")
+
+    monkeypatch.setattr(cli, "_cmd_inspect", boom)
+    assert main(["inspect", str(models / "model.pb")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("graph-editor inspect: error: RuntimeError: first line of the failure")
+    assert "--debug" in err
+    for argv in (["--debug", "inspect", str(models / "model.pb")],
+                 ["inspect", str(models / "model.pb"), "--debug"]):
+        with pytest.raises(RuntimeError, match="first line"):
+            main(argv)
