@@ -7,7 +7,11 @@
   ``rank(p) < rank(c)`` (v1 ``NextIteration -> Merge`` back edges excepted). A new edge
   that keeps this order cannot close a cycle, so most reroutes need no search at all; an
   edge against the order triggers a search bounded by the two ranks (Pearce-Kelly), run
-  from both ends at once and stopped when the smaller side is exhausted.
+  from both ends at once and stopped when the smaller side is exhausted. The order is
+  checked, not assumed: before a search, the inputs of every op created since the last
+  check are compared with it (TF creates some ops after their consumers, e.g. a v1 cond's
+  ``Switch`` for a captured tensor), and a violation renumbers the graph (Kahn). The
+  placeholders an edit creates are ranked below every op.
 - **Live sessions**: every ``Session.run`` records ``(session, graph.version)``; editing an
   op that such a still-open session already ran emits one ``LiveSessionWarning``.
 - **Plan**: a virtual overlay of pending slot / control-edge changes. Reroute and edit
@@ -41,13 +45,17 @@ _BACK_EDGE_SOURCES = frozenset({"NextIteration", "RefNextIteration"})
 
 
 class _GraphState:
-    __slots__ = ("count", "ranks", "cyclic", "stale")
+    __slots__ = ("count", "ranks", "cyclic", "stale", "verified", "low")
 
     def __init__(self) -> None:
         self.count = 0
         self.ranks: dict[int, float] = {}  # op id -> rank, only for ops that were moved
         self.cyclic = False  # the graph already holds a cycle (not a v1 loop back edge)
         self.stale = False  # edited behind graph_editor's back: renumber before use
+        # Ops with ids up to ``verified`` are known to have every input ranked below them;
+        # ops created later (by anyone, in any order) are checked before the next search.
+        self.verified = 0
+        self.low = 0.0  # no op ranks below this: new source placeholders go under it
 
 
 _STATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -318,8 +326,11 @@ class Plan:
             old_set = set(old)
             new_edges.extend((c, op) for c in new if c not in old_set)
         _CycleCheck(self, new_edges).run()
-        for p in self.pending:
+        st = _state(graph)
+        for p in self.pending:  # a new source: rank it below every op
             p.create()
+            st.low -= 1
+            self.rank_overlay[_tf.op_id(p.real.op)] = st.low
         if self.pending:
             slot_edits = [(op, i, resolve(t), old) for op, i, t, old in slot_edits]
         done: list[int] = []
@@ -337,7 +348,6 @@ class Plan:
             raise GraphEditValueError(
                 f"TensorFlow refused the edit ({e}); the graph was left unchanged."
             ) from e
-        st = _state(graph)
         st.count += 1
         _CycleCheck.commit(st, self)
         if graph in _SESSIONS:
@@ -404,6 +414,7 @@ class _CycleCheck:
         """Keep the ranks the check moved, once the plan is applied."""
         if plan.rank_overlay:
             st.ranks.update(plan.rank_overlay)
+            st.low = min(st.low, min(plan.rank_overlay.values()))
 
     # adjacency of the virtual graph, minus the new edges not processed yet ---------------
     def preds(self, op: Any) -> list:
@@ -452,6 +463,8 @@ class _CycleCheck:
     def _run(self) -> None:
         self.overlay = {}
         self.unprocessed: set = set()
+        if not self.st.stale:
+            self._verify_new_ops()
         if self.st.stale:
             raise _Rebuild
         if self.st.cyclic:
@@ -480,6 +493,25 @@ class _CycleCheck:
                 self._fail([c, p], p, c)
             if self.rank(p) >= self.rank(c):
                 self._insert(p, c)
+
+    def _verify_new_ops(self) -> None:
+        """Check the order on the ops created since the last check; stale if it fails."""
+        st = self.st
+        new_ops, top = _tf.ops_created_after(self.plan.graph, st.verified)
+        rank = self.rank
+        for op in new_ops:
+            r = rank(op)
+            merge = op.type in ("Merge", "RefMerge")
+            for t in op.inputs:
+                p = t.op
+                if rank(p) >= r and not (merge and p.type in _BACK_EDGE_SOURCES):
+                    st.stale = True
+                    return
+            for p in op.control_inputs:
+                if rank(p) >= r:
+                    st.stale = True
+                    return
+        st.verified = top
 
     def _insert(self, p: Any, c: Any) -> None:
         """Pearce-Kelly insertion of edge p -> c with rank(p) >= rank(c)."""
@@ -621,4 +653,6 @@ class _CycleCheck:
         st.ranks = ranks
         st.stale = False
         st.cyclic = k < len(ops)
+        st.low = -1.0
+        st.verified = _tf.ops_created_after(graph, 1 << 62)[1]
         self.overlay = {}

@@ -25,6 +25,7 @@ __all__ = [
     "op_id",
     "is_function_graph",
     "exclude_from_autograph",
+    "ops_created_after",
     # transform
     "unique_name_at_root",
     "op_def_for_type",
@@ -102,6 +103,24 @@ def control_outputs(op: tf.Operation) -> list[tf.Operation]:
 def op_id(op: tf.Operation) -> int:
     """The creation-order id of ``op`` in its graph (``Operation._id``)."""
     return op._id  # noqa: SLF001
+
+
+def ops_created_after(graph: tf.Graph, last_id: int) -> tuple[list[tf.Operation], int]:
+    """The ops of ``graph`` whose id is above ``last_id``, and the highest id in the graph.
+
+    TF 2.21's ``PyGraph.operations`` is the graph's own list of ops in creation order (the
+    same list object on every access, no copy; ``get_operations()`` and ``_nodes_by_id``
+    copy), with ids consecutive from 2. Cost: the number of new ops.
+    """
+    ops = graph.operations
+    if not ops:
+        return [], 0
+    k = min(max(last_id - 1, 0), len(ops))  # where id last_id + 1 sits if ids are dense
+    while k > 0 and op_id(ops[k - 1]) > last_id:
+        k -= 1
+    while k < len(ops) and op_id(ops[k]) <= last_id:
+        k += 1
+    return ops[k:], op_id(ops[-1])
 
 
 def is_function_graph(graph: tf.Graph) -> bool:
