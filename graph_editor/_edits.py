@@ -32,7 +32,7 @@ from typing import Any
 
 import tensorflow as tf
 
-from graph_editor import _tf, util
+from graph_editor import _frames, _tf, util
 from graph_editor.errors import (
     GraphEditValueError,
     GraphFinalizedError,
@@ -45,7 +45,7 @@ _BACK_EDGE_SOURCES = frozenset({"NextIteration", "RefNextIteration"})
 
 
 class _GraphState:
-    __slots__ = ("count", "ranks", "cyclic", "stale", "verified", "low")
+    __slots__ = ("count", "ranks", "cyclic", "stale", "verified", "low", "has_frames")
 
     def __init__(self) -> None:
         self.count = 0
@@ -56,6 +56,7 @@ class _GraphState:
         # ops created later (by anyone, in any order) are checked before the next search.
         self.verified = 0
         self.low = 0.0  # no op ranks below this: new source placeholders go under it
+        self.has_frames = False  # a v1 while loop's Enter was seen: check frames on edits
 
 
 _STATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -307,6 +308,14 @@ class Plan:
                 ctrl_edits.append((op, new, old))
         return slot_edits, ctrl_edits
 
+    def _check_frames(self, slot_edits: list, ctrl_edits: list) -> None:
+        """Refuse new edges across v1 while-loop frames (graphs with an Enter op only)."""
+        edges = [(t.op, op) for op, _, t, _ in slot_edits]
+        for op, new, old in ctrl_edits:
+            old_set = set(old)
+            edges.extend((c, op) for c in new if c not in old_set)
+        _frames.check_edges(self.graph, edges, {t.op for t in self.pending})
+
     def apply(self) -> None:
         """Check for cycles, create pending placeholders, then edit the graph atomically."""
         slot_edits, ctrl_edits = self._changes()
@@ -326,6 +335,8 @@ class Plan:
             old_set = set(old)
             new_edges.extend((c, op) for c in new if c not in old_set)
         _CycleCheck(self, new_edges).run()
+        if _state(graph).has_frames:
+            self._check_frames(slot_edits, ctrl_edits)
         st = _state(graph)
         for p in self.pending:  # a new source: rank it below every op
             p.create()
@@ -512,6 +523,8 @@ class _CycleCheck:
                     st.stale = True
                     return
         st.verified = top
+        if not st.has_frames:
+            st.has_frames = any(op.type in _frames.ENTER_TYPES for op in new_ops)
 
     def _insert(self, p: Any, c: Any) -> None:
         """Pearce-Kelly insertion of edge p -> c with rank(p) >= rank(c)."""
@@ -654,5 +667,6 @@ class _CycleCheck:
         st.stale = False
         st.cyclic = k < len(ops)
         st.low = -1.0
+        st.has_frames = any(op.type in _frames.ENTER_TYPES for op in ops)
         st.verified = _tf.ops_created_after(graph, 1 << 62)[1]
         self.overlay = {}

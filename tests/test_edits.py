@@ -161,3 +161,54 @@ def test_random_edit_sequences_never_leave_a_cycle(seed):
         accepted += 1
         assert not _has_cycle(g), "an accepted edit closed a cycle"
     assert accepted > 0
+
+
+# --------------------------------------------------------------------------------------------
+# v1 while-loop frames
+# --------------------------------------------------------------------------------------------
+
+
+def _loop_graph() -> tf.Graph:
+    def build():
+        x = tf.compat.v1.placeholder(tf.float32, [], name="x")
+        _, r = tf.compat.v1.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, v * 2.0),
+                                       [tf.constant(0), x], name="loop")
+        tf.identity(r, name="out")
+
+    return _v1(build)
+
+
+_FRAME_EDITS = {
+    "reroute into the loop": lambda g: ge.reroute_ts(g.get_tensor_by_name("x:0"),
+                                                     g.get_tensor_by_name("loop/Identity_1:0")),
+    "swap across an Exit": lambda g: ge.swap_ts(g.get_tensor_by_name("loop/Exit_1:0"),
+                                                g.get_tensor_by_name("loop/mul:0")),
+    "bypass an Enter": lambda g: ge.bypass(ge.sgv(g.get_operation_by_name("loop/Enter_1"))),
+    "detach a loop op": lambda g: ge.detach(ge.sgv(g.get_operation_by_name("loop/mul"))),
+    "control edge out of the loop": lambda g: ge.add_control_inputs(
+        g.get_operation_by_name("out"), [g.get_operation_by_name("loop/mul")]),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(_FRAME_EDITS))
+def test_edits_across_while_loop_frames_are_refused_before_any_change(edit):
+    g = _loop_graph()
+    before, n_ops = _gd(g), len(g.get_operations())
+    with pytest.raises(ge.GraphEditValueError) as info:
+        _FRAME_EDITS[edit](g)
+    message = str(info.value)
+    assert "frame 'loop/while_context'" in message and "root frame" in message
+    assert _gd(g) == before and len(g.get_operations()) == n_ops  # no placeholder left
+    with tf.compat.v1.Session(graph=g) as s:
+        assert s.run("out:0", {"x:0": 1.5}) == 12.0
+
+
+def test_edits_within_one_frame_are_accepted_and_run():
+    g = _loop_graph()
+    with g.as_default():  # a second input outside the loop
+        z = tf.compat.v1.placeholder(tf.float32, [], name="z")
+    ge.reroute_ts(z, g.get_tensor_by_name("x:0"))  # the loop now starts from z
+    mul = g.get_operation_by_name("loop/mul")
+    ge.reroute_ts(g.get_tensor_by_name("loop/Identity_1:0"), mul.inputs[1])  # v * v
+    with tf.compat.v1.Session(graph=g) as s:
+        assert s.run("out:0", {"z:0": 1.5}) == 1.5 ** 8
