@@ -296,6 +296,10 @@ def _cmd_draw(args: argparse.Namespace) -> int:
         raise CommandError(f"'{out}': the output must end in .svg, .png, .pdf or .dot", 2)
     if args.max_ops is not None and args.max_ops <= 0:
         raise CommandError(f"--max-ops must be positive, got {args.max_ops}", 2)
+    if out.is_dir():
+        raise CommandError(f"'{out}' is a directory; give a file name (-o DIR/model.svg)", 2)
+    if out.exists() and not args.force:
+        raise CommandError(f"'{out}' exists; pass --force to overwrite it", 2)
     _progress(f"loading {args.path} ...")
     model = _load(args.path, args.signature)
     for note in model.notes:
@@ -395,6 +399,7 @@ def _parser() -> _Parser:
                    help="draw name scopes deeper than this as single nodes")
     p.add_argument("--signature", default=None,
                    help="SavedModel signature to draw (default: serving_default)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.set_defaults(func=_cmd_draw)
 
     p = sub.add_parser(
@@ -453,6 +458,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except OSError as e:  # permissions, a directory where a file was expected, a full disk
+        where = f": '{e.filename}'" if e.filename else ""
+        print(f"{PROG} {command or ''}".rstrip()
+              + f": error: {e.strerror or _one_line(e)}{where}", file=sys.stderr)
+        return 2
     except Exception as e:  # noqa: BLE001 - any other failure: one line, or the traceback
         if "--debug" in argv:
             raise

@@ -456,3 +456,39 @@ def test_unexpected_error_is_one_line_and_debug_shows_the_traceback(models, caps
                  ["inspect", str(models / "model.pb"), "--debug"]):
         with pytest.raises(RuntimeError, match="first line"):
             main(argv)
+
+
+def test_draw_refuses_to_overwrite_without_force_and_a_directory_as_output(models, tmp_path,
+                                                                           capsys):
+    out_file = tmp_path / "g.dot"
+    out_file.write_text("keep me")
+    code, out, err = _run(capsys, ["draw", str(models / "model.pb"), "-o", str(out_file)])
+    assert code == 2 and out == "" and "exists; pass --force" in err and err.count("\n") == 1
+    assert out_file.read_text() == "keep me"
+    code, out, err = _run(capsys, ["draw", str(models / "model.pb"), "-o", str(out_file),
+                                   "--force"])
+    assert code == 0 and out_file.read_text().startswith('digraph "G" {')
+    (tmp_path / "d.svg").mkdir()
+    code, _, err = _run(capsys, ["draw", str(models / "model.pb"), "-o", str(tmp_path / "d.svg")])
+    assert code == 2 and "is a directory" in err and err.count("\n") == 1
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_unreadable_input_is_one_line(models, tmp_path, capsys):
+    locked = tmp_path / "locked.pb"
+    locked.write_bytes((models / "model.pb").read_bytes())
+    locked.chmod(0)
+    code, _, err = _run(capsys, ["inspect", str(locked)])
+    assert code == 2 and "Permission denied" in err and err.count("\n") == 1
+
+
+def test_os_errors_are_one_line_with_exit_2(models, capsys, monkeypatch):
+    import graph_editor.cli as cli
+
+    def denied(args):
+        raise PermissionError(13, "Permission denied", "/models/locked.pb")
+
+    monkeypatch.setattr(cli, "_cmd_inspect", denied)
+    code, _, err = _run(capsys, ["inspect", str(models / "model.pb")])
+    assert code == 2
+    assert err == "graph-editor inspect: error: Permission denied: '/models/locked.pb'\n"
