@@ -73,6 +73,7 @@ def _check_control_outputs(control_outputs: Any) -> util.ControlOutputs:
 
 
 def _detach_inputs(plan: _edits.Plan, v: _VState, control_inputs: bool) -> list:
+    control_inputs = util.check_flag(control_inputs, "control_inputs")
     placeholders = [
         plan.placeholder(t.dtype, t.shape, util.placeholder_name(t)) for t in v.inputs
     ]
@@ -246,6 +247,7 @@ def connect(
     Example:
         >>> ge.connect(ge.sgv(h.op), ge.sgv(out.op))   # out now reads h
     """
+    disconnect_first = util.check_flag(disconnect_first, "disconnect_first")
     plan = _edits.Plan(None)
     v0 = _vstate(plan, sgv0)
     v1 = _vstate(plan, sgv1)

@@ -129,6 +129,7 @@ def filter_ts(ops: Any, positive_filter: Callable[[tf.Tensor], Any] | bool) -> l
             seen.add(id(t))
             ts.append(t)
     if positive_filter is not True:
+        util.check_callable(positive_filter, "positive_filter (a predicate or True)", False)
         ts = [t for t in ts if positive_filter(t)]
     return ts
 
@@ -156,6 +157,7 @@ def filter_ops(
     """
     ops = util.make_list_of_op(ops)
     if positive_filter is not True:
+        util.check_callable(positive_filter, "positive_filter (a predicate or True)", False)
         ops = [op for op in ops if positive_filter(op)]
     return ops
 
@@ -183,7 +185,7 @@ def get_name_scope_ops(ops: Any, scope: str) -> list[tf.Operation]:
         >>> [op.name for op in ge.get_name_scope_ops(graph, "net/")]
         ['net/w', 'net/y']
     """
-    if scope and scope.endswith("/"):
+    if util.check_scope(scope) and scope.endswith("/"):
         scope = scope[:-1]
     return filter_ops_from_regex(ops, f"^{re.escape(scope)}(/.*)?$")
 
@@ -211,6 +213,7 @@ def check_cios(
         >>> ge.check_cios(control_ios=ge.ControlOutputs(graph))
         (True, <graph_editor.util.ControlOutputs object at ...>)
     """
+    control_inputs = util.check_flag(control_inputs, "control_inputs")
     if control_ios is not None:
         if not isinstance(control_ios, util.ControlOutputs):
             raise GraphEditTypeError(
@@ -395,6 +398,8 @@ def _walk(
     within_ops_fn: Callable[[tf.Operation], Any] | None,
 ) -> list[tf.Operation]:
     """Breadth-first walk shared by the forward and backward walks."""
+    inclusive = util.check_flag(inclusive, "inclusive")
+    util.check_callable(within_ops_fn, "within_ops_fn")
     if within is not None:
         seeds = [op for op in seeds if op in within]
     result = list(seeds)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any, TypeVar
 
+import numpy as np
 import tensorflow as tf
 
 from graph_editor import _tf
@@ -35,6 +36,7 @@ from graph_editor.errors import (
     GraphEditKeyError,
     GraphEditTypeError,
     GraphEditValueError,
+    GraphFinalizedError,
     GraphMismatchError,
 )
 
@@ -83,16 +85,85 @@ def _describe(obj: Any) -> str:
     if isinstance(obj, tf.Variable):
         return f"tf.Variable '{obj.name}'"
     if isinstance(obj, tf.Tensor):
-        try:
-            return f"tensor '{obj.name}'"
-        except (AttributeError, ValueError):  # eager tensors have no name
+        if _is_eager(obj):
             return "an eager tf.Tensor"
+        return f"tensor '{obj.name}'"
     if isinstance(obj, tf.Graph):
-        return f"tf.Graph at 0x{id(obj):x}"
+        return _graph_text(obj)
     text = repr(obj)
     if len(text) > 60:
         text = text[:57] + "..."
     return f"{type(obj).__name__} {text}"
+
+
+def _graph_text(graph: Any) -> str:
+    """A graph for messages: a function's graph by name, else its ops and address."""
+    name = getattr(graph, "name", None)
+    if isinstance(name, str) and name:
+        return f"the graph of function '{name}'"
+    try:
+        n = len(graph.get_operations())
+    except Exception:  # noqa: BLE001 - a description must never fail
+        n = "?"
+    return f"a tf.Graph with {n} ops (at 0x{id(graph):x})"
+
+
+def _is_eager(obj: Any) -> bool:
+    """An eager tensor or variable handle: it has no graph to edit."""
+    return isinstance(obj, tf.Tensor) and not tf.is_symbolic_tensor(obj)
+
+
+def _eager_error(obj: Any, what: str = "argument") -> GraphEditTypeError:
+    return GraphEditTypeError(
+        f"{what}: got an eager tf.Tensor (value {_clip_repr(obj)}); graph_editor edits graphs. "
+        "Pass a tensor of a tf.Graph (built under `with graph.as_default():`) or of a "
+        "tf.function's graph (`ge.graph_from_function(f)`)."
+    )
+
+
+def _clip_repr(obj: Any, width: int = 40) -> str:
+    try:
+        text = repr(obj.numpy()) if hasattr(obj, "numpy") else repr(obj)
+    except Exception:  # noqa: BLE001
+        text = type(obj).__name__
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def check_flag(value: Any, name: str) -> bool:
+    """``value`` as a bool, if it is one (``True``/``False``, NumPy bools, 0 and 1).
+
+    Raises:
+        GraphEditTypeError: naming ``name``, for anything else (a tensor, a list, ...):
+            ``if tensor`` is not allowed in a graph and would fail deep in the call.
+
+    Example:
+        >>> ge.util.check_flag(True, "inclusive")
+        True
+    """
+    if isinstance(value, (bool, np.bool_)) or (
+            isinstance(value, (int, np.integer)) and value in (0, 1)):
+        return bool(value)
+    raise GraphEditTypeError(f"{name} must be True or False, got {_describe(value)}.")
+
+
+def check_callable(value: Any, name: str, allow_none: bool = True) -> Any:
+    """``value`` if it is callable (or None when ``allow_none``); else a clear ge error."""
+    if (value is None and allow_none) or callable(value):
+        return value
+    raise GraphEditTypeError(
+        f"{name} must be a function{' or None' if allow_none else ''}, got "
+        f"{_describe(value)}."
+    )
+
+
+def check_scope(value: Any, name: str = "scope") -> str:
+    """``value`` if it is a name-scope string; else a clear ge error naming ``name``."""
+    if isinstance(value, str):
+        return value
+    raise GraphEditTypeError(
+        f"{name} must be a string (a name scope such as 'block_1/'), got {_describe(value)}."
+    )
 
 
 def _hint_for(obj: Any, expected: str) -> str:
@@ -131,6 +202,8 @@ def check_graphs(*args: Any) -> None:
     graph = None
     first = None
     for obj in args:
+        if _is_eager(obj):
+            raise _eager_error(obj)
         g = getattr(obj, "graph", None)
         if g is None:
             continue
@@ -138,8 +211,9 @@ def check_graphs(*args: Any) -> None:
             graph, first = g, obj
         elif g is not graph:
             raise GraphMismatchError(
-                f"{_describe(obj)} belongs to another graph than {_describe(first)}. "
-                "All ops and tensors of one call must come from the same tf.Graph."
+                f"{_describe(obj)} belongs to another graph ({_graph_text(g)}) than "
+                f"{_describe(first)} ({_graph_text(graph)}). All ops and tensors of one call "
+                "must come from the same tf.Graph."
             )
 
 
@@ -179,6 +253,8 @@ def get_unique_graph(
     graph = None
     first = None
     for top in tops:
+        if _is_eager(top):
+            raise _eager_error(top)
         if not isinstance(top, check_types):
             names = " or ".join(f"tf.{t.__name__}" for t in check_types)
             expected = "op" if check_types == (tf.Operation,) else (
@@ -190,8 +266,9 @@ def get_unique_graph(
             graph, first = top.graph, top
         elif top.graph is not graph:
             raise GraphMismatchError(
-                f"{_describe(top)} does not belong to the graph of {_describe(first)}. "
-                "All ops and tensors of one call must come from the same tf.Graph."
+                f"{_describe(top)} belongs to another graph ({_graph_text(top.graph)}) than "
+                f"{_describe(first)} ({_graph_text(graph)}). All ops and tensors of one call "
+                "must come from the same tf.Graph."
             )
     if graph is None and not none_if_empty:
         raise GraphEditValueError(
@@ -276,8 +353,10 @@ def make_list_of_op(
         >>> ge.make_list_of_op(graph)[:2]
         [<tf.Operation 'a' type=Placeholder>, <tf.Operation 'b' type=Placeholder>]
     """
+    check_graph, ignore_ts = check_flag(check_graph, "check_graph"), check_flag(ignore_ts,
+                                                                                "ignore_ts")
     if isinstance(ops, tf.Graph):
-        if allow_graph:
+        if check_flag(allow_graph, "allow_graph"):
             return ops.get_operations()
         raise GraphEditTypeError(
             "allow_graph is False: cannot convert a tf.Graph into a list of ops here; "
@@ -339,8 +418,10 @@ def make_list_of_t(
         >>> ge.make_list_of_t(op.outputs[0])
         [<tf.Tensor 'c:0' shape=(2,) dtype=float32>]
     """
+    check_graph, ignore_ops = check_flag(check_graph, "check_graph"), check_flag(ignore_ops,
+                                                                                 "ignore_ops")
     if isinstance(ts, tf.Graph):
-        if allow_graph:
+        if check_flag(allow_graph, "allow_graph"):
             return get_tensors(ts)
         raise GraphEditTypeError(
             "allow_graph is False: cannot convert a tf.Graph into a list of tensors here; "
@@ -511,9 +592,12 @@ def placeholder_name(
         'net/geph__relu_0'
     """
     if scope is not None:
-        scope = scope_finalize(scope)
+        scope = scope_finalize(check_scope(scope))
+    check_scope(prefix, "prefix")
     if t is None:
         return f"{scope or ''}{prefix}"
+    if _is_eager(t):
+        raise _eager_error(t, "placeholder_name")
     if not isinstance(t, tf.Tensor):
         raise GraphEditTypeError(
             f"placeholder_name expects a tf.Tensor, got {_describe(t)}.{_hint_for(t, 'tensor')}"
@@ -573,16 +657,47 @@ def make_placeholder_from_tensor(
         >>> ph.name, ph.shape
         ('net/geph__relu_0:0', TensorShape([None, 3]))
     """
+    if _is_eager(t):
+        raise _eager_error(t, "make_placeholder_from_tensor")
     if not isinstance(t, tf.Tensor):
         raise GraphEditTypeError(
             "make_placeholder_from_tensor expects a tf.Tensor, got "
             f"{_describe(t)}.{_hint_for(t, 'tensor')}"
         )
     target = _placeholder_graph(graph, t.graph, "make_placeholder_from_tensor")
-    with target.as_default():
-        return tf.compat.v1.placeholder(
-            dtype=t.dtype, shape=t.shape, name=placeholder_name(t, scope=scope, prefix=prefix)
+    name = placeholder_name(t, scope=scope, prefix=prefix)
+    return _new_placeholder(target, t.dtype, t.shape, name, "make_placeholder_from_tensor")
+
+
+_OP_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\-/>]*$")
+
+
+def _new_placeholder(graph: tf.Graph, dtype: Any, shape: Any, name: str, what: str) -> tf.Tensor:
+    """Check everything, then create the placeholder (a refused call reserves no name)."""
+    if not isinstance(graph, tf.Graph):
+        raise GraphEditTypeError(f"{what}: graph must be a tf.Graph, got {_describe(graph)}.")
+    if graph.finalized:
+        raise GraphFinalizedError(
+            f"{what}: the graph is finalized (graph.finalize() was called); no op can be "
+            "added to it. Create the placeholder before finalizing, or in a copy."
         )
+    try:
+        dtype = tf.dtypes.as_dtype(dtype)
+    except TypeError as e:
+        raise GraphEditTypeError(f"{what}: dtype {_describe(dtype)} is not a TF dtype "
+                                 "(e.g. tf.float32).") from e
+    try:
+        shape = tf.TensorShape(shape)
+    except (TypeError, ValueError) as e:
+        raise GraphEditTypeError(f"{what}: shape {_describe(shape)} is not a shape (a list of "
+                                 "ints or None, a tf.TensorShape, or None).") from e
+    if not _OP_NAME.match(name):
+        raise GraphEditValueError(
+            f"{what}: '{name}' is not a valid op name (letters, digits and . _ - / only, "
+            "starting with a letter, digit or '.'); check scope= and prefix=."
+        )
+    with graph.as_default():
+        return tf.compat.v1.placeholder(dtype=dtype, shape=shape, name=name)
 
 
 def make_placeholder_from_dtype_and_shape(
@@ -611,10 +726,8 @@ def make_placeholder_from_dtype_and_shape(
         'geph:0'
     """
     target = _placeholder_graph(graph, None, "make_placeholder_from_dtype_and_shape")
-    with target.as_default():
-        return tf.compat.v1.placeholder(
-            dtype=dtype, shape=shape, name=placeholder_name(scope=scope, prefix=prefix)
-        )
+    name = placeholder_name(scope=scope, prefix=prefix)
+    return _new_placeholder(target, dtype, shape, name, "make_placeholder_from_dtype_and_shape")
 
 
 # --------------------------------------------------------------------------------------------
