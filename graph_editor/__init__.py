@@ -48,6 +48,7 @@ from graph_editor.edit import (
     note_external_edit,
 )
 from graph_editor.errors import (
+    AmbiguousNameWarning,
     CaptureError,
     ChannelGroupError,
     CutError,
@@ -62,6 +63,7 @@ from graph_editor.errors import (
     GraphValidationError,
     GraphvizNotFoundError,
     LiveSessionWarning,
+    VariableInitializerWarning,
 )
 from graph_editor.functions import (
     crossing_tensors,
@@ -200,6 +202,8 @@ __all__ = [
     "CaptureError",
     "ChannelGroupError",
     "LiveSessionWarning",
+    "AmbiguousNameWarning",
+    "VariableInitializerWarning",
     # util (contrib's 9)
     "make_list_of_op",
     "get_tensors",
