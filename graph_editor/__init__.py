@@ -79,6 +79,8 @@ _EXPORTS: dict[str, str] = {
             "GraphValidationError",
             "GraphvizNotFoundError",
             "LiveSessionWarning",
+            "AmbiguousNameWarning",
+            "VariableInitializerWarning",
         ),
         "graph_editor.errors",
     ),
@@ -289,6 +291,7 @@ if TYPE_CHECKING:  # static analysers and IDEs see the eager imports
         note_external_edit,
     )
     from graph_editor.errors import (  # noqa: F401
+        AmbiguousNameWarning,
         CaptureError,
         ChannelGroupError,
         CutError,
@@ -303,6 +306,7 @@ if TYPE_CHECKING:  # static analysers and IDEs see the eager imports
         GraphValidationError,
         GraphvizNotFoundError,
         LiveSessionWarning,
+        VariableInitializerWarning,
     )
     from graph_editor.functions import (  # noqa: F401
         crossing_tensors,
@@ -449,6 +453,8 @@ __all__ = [
     "CaptureError",
     "ChannelGroupError",
     "LiveSessionWarning",
+    "AmbiguousNameWarning",
+    "VariableInitializerWarning",
     # util (contrib's 9)
     "make_list_of_op",
     "get_tensors",

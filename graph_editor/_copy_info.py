@@ -8,16 +8,23 @@ re-exported from ``graph_editor.transform``).
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import tensorflow as tf
 
 from graph_editor import _copy_support as support
-from graph_editor import _tf, subgraph, util
-from graph_editor.errors import GraphEditTypeError, GraphEditValueError
+from graph_editor import _edits, _tf, subgraph, util
+from graph_editor.errors import (
+    GraphEditTypeError,
+    GraphEditValueError,
+    VariableInitializerWarning,
+)
 
-__all__ = ["_TmpInfo", "TransformerInfo"]
+__all__ = ["_TmpInfo", "TransformerInfo", "_warn_unwrapped_variables"]
+
+_MAX_NAMED = 6
 
 
 class _TmpInfo:
@@ -188,3 +195,52 @@ class TransformerInfo:
         return res.getvalue()
 
 
+
+
+def _unwrapped_variables(info: _TmpInfo) -> list[tf.Variable]:
+    """Collected source variables whose variable op was copied but which were not re-wrapped
+    (their initializer or read op stayed behind), in collection order."""
+    found: list[tf.Variable] = []
+    seen: set[int] = set()
+    for elems in info.collections.values():
+        for v in elems:
+            if not isinstance(v, tf.Variable) or id(v) in seen:
+                continue
+            seen.add(id(v))
+            op = getattr(v, "op", None)
+            if op is None or id(v) in info._transformed_vars:
+                continue
+            if op in info.transformed_ops:
+                found.append(v)
+    return found
+
+
+def _warn_unwrapped_variables(info: _TmpInfo) -> None:
+    """Warn (:class:`VariableInitializerWarning`) about copied variable ops that are no
+    ``tf.Variable`` of the copy: nothing initialises them, so reading them fails."""
+    if info._share_variables and info.graph is info.graph_:
+        return  # the copies read the originals' state, which the originals initialise
+    missing = _unwrapped_variables(info)
+    if not missing:
+        return
+    described = []
+    for v in missing[:_MAX_NAMED]:
+        init = getattr(v, "initializer", None)
+        lacks = ("its read op" if init is not None and init in info.transformed_ops
+                 else f"its initializer '{getattr(init, 'name', '?')}'")
+        described.append(f"'{v.op.name}' (copied as '{info.transformed_ops[v.op].name}', "
+                         f"without {lacks})")
+    more = f" and {len(missing) - _MAX_NAMED} more" if len(missing) > _MAX_NAMED else ""
+    scopes = [v.op.name for v in missing[:_MAX_NAMED]]
+    warnings.warn(
+        f"The copy holds the ops of {len(missing)} variable(s) but not all their parts: "
+        f"{', '.join(described)}{more}. These copies are no tf.Variable "
+        "(info.transformed(var) is None), global_variables_initializer() does not set them "
+        "and reading them fails with FailedPreconditionError ('Could not find variable'). "
+        "Copy each variable's initializer, initial value and read op along: add "
+        f"[op for name in {scopes!r} for op in ge.get_name_scope_ops(graph, name)] to the "
+        "copied ops; or copy with share_variables=True into the same graph to share the "
+        "originals' state.",
+        VariableInitializerWarning,
+        stacklevel=_edits._caller_stacklevel(),  # noqa: SLF001
+    )

@@ -1,16 +1,31 @@
 """Resolving user-given tensor names in the graphs of TF2 functions.
 
 Names in a function's editable graph carry prefixes users rarely know in advance
-(``StatefulPartitionedCall/sequential_1/dense_1/BiasAdd:0`` after inlining, ``_1`` suffixes
-that depend on how often Keras traced a model). :func:`resolve_tensor` accepts:
+(``StatefulPartitionedCall/sequential_1/dense_1/BiasAdd:0`` after inlining) and ``_<n>``
+trace suffixes: TF makes a re-entered name scope unique by appending ``_<n>``, and Keras 3
+enters each layer's scope twice, so layer ``fc1`` runs in scope ``fc1_1`` and an
+auto-named layer ``dense_1`` in ``dense_1_2``. :func:`resolve_tensor` accepts, in this
+order of precedence:
 
-- an exact tensor name (``"dense_1/BiasAdd:0"``) or an exact op name (its output 0);
-- a unique suffix at a name-scope boundary (``"dense_1/BiasAdd:0"`` or ``"dense_1/BiasAdd"``
-  for ``"StatefulPartitionedCall/dense_1/BiasAdd:0"``);
-- failing that, a unique suffix match ignoring ``_<n>`` suffixes of name scopes, which
-  depend on how often a model was traced (``"fc1/BiasAdd"`` for
-  ``"sequential_1/fc1_1/BiasAdd:0"``);
-- a ``tf.Tensor`` of the graph.
+1. an exact tensor name (``"dense_1/BiasAdd:0"``) or an exact op name (its output 0);
+2. a unique suffix at a name-scope boundary (``"dense_1/BiasAdd:0"`` or ``"dense_1/BiasAdd"``
+   for ``"StatefulPartitionedCall/dense_1/BiasAdd:0"``);
+3. failing that, a unique suffix where each *scope* of the graph's name may carry one
+   ``_<n>`` trace suffix that the given name lacks: ``"fc1/BiasAdd"`` and
+   ``"sequential/fc1/BiasAdd"`` find ``"sequential_1/fc1_1/BiasAdd:0"``, ``"dense_1/Relu"``
+   finds ``"functional_1/dense_1_2/Relu:0"``. The given name is taken literally (its own
+   ``_1`` is part of the layer name) and the op's own name is compared exactly, so
+   ``"act/mul"`` never matches ``".../act_1/mul_1"``. If several ops match and exactly one
+   carries a trace suffix on every given scope (the Keras reading), it wins:
+   ``"functional/dense_1/Relu"`` finds ``".../functional_1/dense_1_2/Relu"``, not
+   ``".../functional_1/dense_1/Relu"``;
+4. a ``tf.Tensor`` of the graph.
+
+Rule 2 wins over rule 3 even when both apply: with Keras auto-named layers ``dense`` and
+``dense_1``, ``"dense_1/Relu"`` is an exact suffix of ``".../dense_1/Relu"`` (the traced
+scope of layer ``dense``) and is resolved so, with an
+:class:`~graph_editor.errors.AmbiguousNameWarning` naming layer ``dense_1``'s op
+(``".../dense_1_2/Relu"``), which its graph name selects.
 
 An unknown or ambiguous name raises :class:`~graph_editor.errors.GraphEditKeyError` listing
 the closest candidates.
@@ -20,12 +35,18 @@ from __future__ import annotations
 
 import difflib
 import re
+import warnings
 from typing import Any
 
 import tensorflow as tf
 
-from graph_editor import util
-from graph_editor.errors import GraphEditKeyError, GraphEditTypeError, GraphMismatchError
+from graph_editor import _edits, util
+from graph_editor.errors import (
+    AmbiguousNameWarning,
+    GraphEditKeyError,
+    GraphEditTypeError,
+    GraphMismatchError,
+)
 
 __all__ = ["resolve_tensor", "resolve_tensors", "tensor_names"]
 
@@ -40,12 +61,34 @@ def _split(name: str) -> tuple[str, int | None]:
     return name, None
 
 
-_TRACE_SUFFIX = re.compile(r"_\d+(?=/|$)")
+_TRACE = r"_\d+"
+_AUTO_NAME = re.compile(r".+_\d+$")
 
 
-def _normalize(name: str) -> str:
-    """``"seq_1/fc1_1/BiasAdd"`` -> ``"seq/fc1/BiasAdd"`` (drop ``_<n>`` scope suffixes)."""
-    return _TRACE_SUFFIX.sub("", name)
+def _component_res(scopes: list[str]) -> list[re.Pattern]:
+    """One regex per given scope: the scope itself, or it plus one ``_<n>`` trace suffix."""
+    return [re.compile(re.escape(c) + f"(?:{_TRACE})?") for c in scopes]
+
+
+def _trace_matches(graph: tf.Graph, op_name: str) -> list[tf.Operation]:
+    """Ops whose name ends with ``op_name`` at a ``/`` boundary, each scope of the op's
+    name allowed one ``_<n>`` more than the given one; the last component exact."""
+    parts = op_name.split("/")
+    scopes, last = parts[:-1], parts[-1]
+    res = _component_res(scopes)
+    k = len(scopes)
+    found = []
+    for op in graph.get_operations():
+        name = op.name
+        if not (name == last or name.endswith("/" + last)):
+            continue
+        comps = name.split("/")
+        if len(comps) <= k:
+            continue
+        tail = comps[len(comps) - 1 - k: -1]
+        if all(r.fullmatch(c) for r, c in zip(res, tail)):
+            found.append(op)
+    return found
 
 
 def tensor_names(graph: tf.Graph) -> list[str]:
@@ -116,32 +159,77 @@ def resolve_tensor(graph: tf.Graph, name: Any, what: str = "tensor") -> tf.Tenso
     suffix = "/" + op_name
     matches = [o for o in graph.get_operations() if o.name.endswith(suffix)]
     if len(matches) == 1:
+        _warn_if_layer_name(graph, name, op_name, matches[0], index or 0)
         return _output(matches[0], index or 0, name)
     if matches:
-        shown = [f"{o.name}:{index or 0}" for o in matches[:_MAX_CANDIDATES]]
-        more = f" (and {len(matches) - len(shown)} more)" if len(matches) > len(shown) else ""
         raise GraphEditKeyError(
             f"The {what} name '{name}' is ambiguous: it matches {len(matches)} tensors: "
-            f"{shown}{more}. Give a longer suffix or the full name."
+            f"{_shown(matches, index)}. Give a longer suffix or the full name."
         )
-    # Trace-count suffixes: Keras names scopes "fc1_1" when layer "fc1" is traced again.
-    normal = _normalize(op_name)
-    matches = [o for o in graph.get_operations() if _normalize(o.name).endswith("/" + normal)
-               or _normalize(o.name) == normal]
+    # Trace suffixes: Keras runs layer "fc1" in scope "fc1_1", layer "dense_1" in "dense_1_2".
+    matches = _trace_matches(graph, op_name)
+    if len(matches) > 1:  # the pure Keras reading: a trace suffix on every given scope
+        traced = _all_traced(matches, op_name)
+        matches = traced if len(traced) == 1 else matches
     if len(matches) == 1:
         return _output(matches[0], index or 0, name)
     if matches:
-        shown = [f"{o.name}:{index or 0}" for o in matches[:_MAX_CANDIDATES]]
         raise GraphEditKeyError(
-            f"The {what} name '{name}' is ambiguous: ignoring '_<n>' suffixes it matches "
-            f"{len(matches)} tensors: {shown}. Give the full name."
+            f"The {what} name '{name}' is ambiguous: allowing a '_<n>' trace suffix on each "
+            f"scope of the graph's names, it matches {len(matches)} tensors: "
+            f"{_shown(matches, index)}. Give a longer suffix or the full name."
         )
     close = _closest(graph, name)
     hint = f" Closest names: {close}." if close else ""
     raise GraphEditKeyError(
-        f"No tensor named '{name}' (nor any name ending in '/{name}') in graph "
-        f"'{getattr(graph, 'name', '')}'.{hint}"
+        f"No tensor named '{name}' (nor any name ending in '/{name}', with or without "
+        f"'_<n>' trace suffixes on its scopes) in graph '{getattr(graph, 'name', '')}'.{hint}"
     )
+
+
+def _all_traced(ops: list[tf.Operation], op_name: str) -> list[tf.Operation]:
+    """The ops of ``ops`` whose every scope matched by ``op_name`` carries a trace suffix."""
+    scopes = op_name.split("/")[:-1]
+    k = len(scopes)
+    res = [re.compile(re.escape(c) + _TRACE) for c in scopes]
+    return [o for o in ops if k and all(
+        r.fullmatch(c) for r, c in zip(res, o.name.split("/")[-1 - k:-1]))]
+
+
+def _shown(matches: list[tf.Operation], index: int | None) -> str:
+    shown = [f"{o.name}:{index or 0}" for o in matches[:_MAX_CANDIDATES]]
+    more = f" (and {len(matches) - len(shown)} more)" if len(matches) > len(shown) else ""
+    return f"{shown}{more}"
+
+
+def _warn_if_layer_name(graph: tf.Graph, name: str, op_name: str, chosen: tf.Operation,
+                        index: int) -> None:
+    """Warn when an exact suffix wins over the trace-suffix reading of a Keras auto-name.
+
+    ``"dense_1/Relu"`` is an exact suffix of ``".../dense_1/Relu"`` (layer ``dense``, traced)
+    and, with a trace suffix, of ``".../dense_1_2/Relu"`` (layer ``dense_1``). Only given
+    scopes that look like auto-names (``<base>_<m>``) can name both.
+    """
+    scopes = op_name.split("/")[:-1]
+    if not any(_AUTO_NAME.match(c) for c in scopes):
+        return
+    others = [o for o in _trace_matches(graph, op_name) if o is not chosen]
+    if not others:
+        return
+    warnings.warn(
+        f"The tensor name '{name}' resolves to '{chosen.name}:{index}', whose name ends "
+        f"with it exactly. Read as Keras layer names (Keras runs layer 'L' in a scope "
+        f"'L_<n>'), it names {_shown(others, index)}; pass that full name, or "
+        f"'{_short(others[0], op_name)}', to select it.",
+        AmbiguousNameWarning,
+        stacklevel=_edits._caller_stacklevel(),  # noqa: SLF001
+    )
+
+
+def _short(op: tf.Operation, op_name: str) -> str:
+    """The last components of ``op``'s name, as many as ``op_name`` has."""
+    k = op_name.count("/") + 1
+    return "/".join(op.name.split("/")[-k:])
 
 
 def _get_op(graph: tf.Graph, op_name: str) -> tf.Operation | None:

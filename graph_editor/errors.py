@@ -25,6 +25,8 @@ __all__ = [
     "GraphValidationError",
     "GraphFinalizedError",
     "LiveSessionWarning",
+    "AmbiguousNameWarning",
+    "VariableInitializerWarning",
     "CutError",
     "CaptureError",
     "DtypeMismatchError",
@@ -90,6 +92,26 @@ class GraphFinalizedError(GraphEditError, RuntimeError):
 
 class LiveSessionWarning(UserWarning):
     """An edited op was already run by an open ``tf.compat.v1.Session``, which ignores edits."""
+
+
+class AmbiguousNameWarning(UserWarning):
+    """A short tensor name was resolved by its exact suffix, but also names another op.
+
+    Keras traces every layer in a scope with a ``_<n>`` suffix: layer ``dense`` runs in
+    scope ``dense_1`` and layer ``dense_1`` in ``dense_1_2``. The short name
+    ``"dense_1/Relu"`` is then an exact suffix of ``.../dense_1/Relu`` (layer ``dense``),
+    which wins, and also layer ``dense_1``'s op if trace suffixes are ignored. The message
+    names both; pass the full name (or ``"dense_1_2/Relu"``) to pick the other.
+    """
+
+
+class VariableInitializerWarning(UserWarning):
+    """A copy holds a variable's op but not its initializer (or its read op).
+
+    The copy is then no ``tf.Variable`` (``info.transformed(var) is None``), no initializer
+    sets it, and reading it fails with ``FailedPreconditionError: Could not find
+    variable``. The message names the variables and how to copy their initializers.
+    """
 
 
 class CutError(GraphEditValueError):

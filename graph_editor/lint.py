@@ -2,8 +2,9 @@
 
 - :func:`validate` lists what edits can break and TensorFlow does not check when editing:
   cycles, dtype mismatches, inputs from other graphs, functional control-flow ops whose
-  functions are missing from the graph's library, and ops fed by graph_editor's stand-in
-  placeholders. Run it after every surgery::
+  functions are missing from the graph's library, ops fed by graph_editor's stand-in
+  placeholders, variables nothing initialises and variables collected twice. Run it after
+  every surgery::
 
       for problem in ge.validate(graph):
           print(problem)
@@ -47,7 +48,8 @@ class Problem:
 
     Attributes:
         kind: ``"cycle"``, ``"dtype-mismatch"``, ``"foreign-graph"``,
-            ``"missing-function"`` or ``"orphan-placeholder"``.
+            ``"missing-function"``, ``"orphan-placeholder"``, ``"uninitializable-variable"``
+            or ``"duplicate-variable"``.
         ops: names of the ops involved.
         message: what is wrong.
         hint: how to fix it.
@@ -251,6 +253,105 @@ def _check_placeholders(ops: list[tf.Operation]) -> list[Problem]:
     return problems
 
 
+#: Variable ops, and the ops that set a variable for the first time (per variable op type).
+_VARIABLE_TYPES = frozenset({"VarHandleOp", "VariableV2", "Variable"})
+_INITIALIZER_TYPES = frozenset({"AssignVariableOp", "Assign"})
+
+
+def _variable_key(op: tf.Operation) -> tuple[str, str]:
+    """(container, shared name) of a variable op: ops with equal keys share one variable."""
+    try:
+        container = op.get_attr("container").decode()
+        shared = op.get_attr("shared_name").decode()
+    except (ValueError, AttributeError):
+        return "", op.name
+    return container, shared or op.name
+
+
+#: Common consumers of a variable that never set it first (skips reading their attrs).
+_READER_TYPES = frozenset({
+    "ReadVariableOp", "VarIsInitializedOp", "Identity", "ResourceGather", "ResourceGatherNd",
+    "AssignAddVariableOp", "AssignSubVariableOp", "IsVariableInitialized", "AssignAdd",
+    "AssignSub", "DestroyResourceOp",
+})
+
+
+def _may_initialize(consumer: tf.Operation) -> bool:
+    """An assignment, or a call whose function may assign (a restore in a function)."""
+    op_type = consumer.type
+    if op_type in _INITIALIZER_TYPES:
+        return True
+    if op_type in _READER_TYPES or op_type.startswith(("ResourceApply", "ResourceSparseApply")):
+        return False
+    return any(_func_names(v) for v in consumer.node_def.attr.values())
+
+
+def _check_uninitializable(graph: tf.Graph, ops: list[tf.Operation]) -> list[Problem]:
+    """Variable ops that nothing in the graph can initialise (no assignment reads them)."""
+    checked = [op for op in ops if op.type in _VARIABLE_TYPES]
+    if not checked:
+        return []
+    initialized: set[tuple[str, str]] = set()
+    for op in graph.get_operations():
+        if op.type in _VARIABLE_TYPES and any(
+            _may_initialize(c) for t in op.outputs for c in t.consumers()
+        ):
+            initialized.add(_variable_key(op))
+    problems = []
+    for op in checked:
+        if _variable_key(op) in initialized:
+            continue
+        readers = sorted({c.name for t in op.outputs for c in t.consumers()})
+        problems.append(
+            Problem(
+                "uninitializable-variable",
+                (op.name, *readers),
+                f"Variable '{op.name}' ({op.type}) has no initializer: no assignment in the "
+                "graph sets it, so global_variables_initializer() skips it and "
+                + (f"{_names(readers)} fail(s) with FailedPreconditionError ('Could not find "
+                   "variable ...')." if readers else "nothing can read it."),
+                "A copy took the variable op without its initializer: add the source "
+                "variable's name-scope ops to the copied view (ge.get_name_scope_ops(graph, "
+                "var.op.name): initializer, initial value, read op) so the copy is a "
+                "tf.Variable, or assign it yourself / restore it from a checkpoint.",
+                severity="error" if readers else "warning",
+            )
+        )
+    return problems
+
+
+def _check_duplicate_variables(graph: tf.Graph, names: set[str] | None) -> list[Problem]:
+    """Collections holding several ``tf.Variable`` objects (or one twice) for one variable."""
+    problems = []
+    for key in graph.get_all_collection_keys():
+        by_name: dict[str, list[Any]] = {}
+        for v in graph.get_collection(key):
+            if not isinstance(v, tf.Variable):
+                continue
+            op = getattr(v, "op", None)
+            if isinstance(op, tf.Operation):
+                by_name.setdefault(op.name, []).append(v)
+        for name, group in by_name.items():
+            if len(group) < 2 or (names is not None and name not in names):
+                continue
+            distinct = len({id(v) for v in group})
+            problems.append(
+                Problem(
+                    "duplicate-variable",
+                    (name,),
+                    f"Collection '{key}' holds variable '{name}' {len(group)} times "
+                    f"({distinct} distinct tf.Variable object(s)): tf.compat.v1.train.Saver() "
+                    "fails with 'At least two variables have the same name'.",
+                    "graph_editor's copies already make each copied variable a tf.Variable in "
+                    "the original's collections (info.transformed(var) is it): delete manual "
+                    "re-wraps (tf.Variable(variable_def=...) + add_to_collection) after a copy. "
+                    f"To repair this graph, keep one: coll = graph.get_collection_ref({key!r}) "
+                    "and remove the extra entries.",
+                )
+            )
+    return problems
+
+
 def validate(graph: Any, raise_on_error: bool = False) -> list[Problem]:
     """Look for the problems that graph edits can introduce and TensorFlow does not check.
 
@@ -258,8 +359,10 @@ def validate(graph: Any, raise_on_error: bool = False) -> list[Problem]:
     edges are fine); inputs whose dtype differs from what the op expects (``_update_input``
     does not check dtypes); inputs from another graph; functional ops (``If``, ``While``,
     ``PartitionedCall``...) whose functions are missing from the function library; ops fed
-    by graph_editor's ``geph__*`` placeholders (a warning). Each problem names the ops and
-    gives a hint.
+    by graph_editor's ``geph__*`` placeholders (a warning); variable ops that nothing in the
+    graph initialises (a copy without the initializer); collections holding one variable
+    twice (a manual ``tf.Variable(variable_def=...)`` re-wrap after a copy, which breaks
+    ``Saver``). Each problem names the ops and gives a hint.
 
     Args:
         graph: a ``tf.Graph`` or a ``ConcreteFunction`` (its graph); or a
@@ -279,6 +382,7 @@ def validate(graph: Any, raise_on_error: bool = False) -> list[Problem]:
         []
     """
     ops, problems = _ops_to_check(graph)
+    names: set[str] | None = None
     problems += _check_cycles(ops)
     problems += _check_inputs(ops)
     if ops:
@@ -288,6 +392,9 @@ def validate(graph: Any, raise_on_error: bool = False) -> list[Problem]:
         names = {op.name for op in ops} if partial else None
         problems += _check_functions(ops[0].graph, names)
     problems += _check_placeholders(ops)
+    if ops:
+        problems += _check_uninitializable(ops[0].graph, ops)
+        problems += _check_duplicate_variables(ops[0].graph, names)
     problems.sort(key=lambda p: p.severity != "error")
     if raise_on_error:
         errors = [p for p in problems if p.severity == "error"]

@@ -9,6 +9,8 @@ and as top-level names before that; both locations work here (``ge.match``,
   matched ``Add`` ops); several types can be given as any collection;
 - ``output_ops(None, ...)`` leaves that output unconstrained (the original appended the
   ``None`` and then a list for it as well);
+- calling a matcher with anything but a ``tf.Operation`` (a tensor, None) raises
+  :class:`~graph_editor.errors.GraphEditTypeError`, a ``TypeError`` as in contrib;
 - errors name what is wrong.
 
 Example::
@@ -112,10 +114,19 @@ class OpMatcher:
             return elem
         return OpMatcher(elem)
 
-    def __call__(self, op: tf.Operation | tf.Tensor) -> bool:
-        """True if ``op`` (or the producer of a tensor) matches."""
-        if isinstance(op, tf.Tensor):
-            op = op.op
+    def __call__(self, op: tf.Operation) -> bool:
+        """True if ``op`` matches.
+
+        Raises:
+            GraphEditTypeError: ``op`` is not a ``tf.Operation`` (a ``TypeError``, as in
+                contrib); for a tensor, pass its producer ``t.op``.
+        """
+        if not isinstance(op, tf.Operation):
+            raise GraphEditTypeError(
+                f"An OpMatcher matches a tf.Operation, got {util._describe(op)}."
+                + (" Pass the op that produces it (`t.op`)." if isinstance(op, tf.Tensor)
+                   else "")
+            )
         if not self.positive_filter(op):
             return False
         if self.input_op_matches is not None:

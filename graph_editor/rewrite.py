@@ -22,6 +22,9 @@ Rules:
 
 - matches never overlap (an op belongs to one match at most; matched ``Const`` ops are
   shared leaves, never replaced);
+- rounds repeat to a fixed point (at most ``max_iterations``): replaced ops and the roots
+  of matches never match again, the replacements' new ops and the matched ops they still
+  read can (in a ``SubGraphView`` too);
 - every matched op other than the root must be consumed only inside the match (data and
   control edges), so that replacing it is safe;
 - ``replacement(match)`` runs with the match's graph as default graph, under a name scope
@@ -633,11 +636,13 @@ def rewrite(
     """Replace every non-overlapping match of ``pattern`` by what ``replacement`` builds.
 
     Rounds of "find all matches, replace them" repeat until a round finds nothing or
-    ``max_iterations`` rounds ran. Ops matched once are never matched again.
+    ``max_iterations`` rounds ran, so ``Relu(Relu(x)) -> Relu(x)`` reduces a chain of any
+    length to one ``Relu``. Replaced ops and the roots of matches are never matched again;
+    the ops a replacement creates, and matched ops it still reads, can be.
 
     Args:
-        graph_or_view: a ``tf.Graph`` (edited in place) or a ``SubGraphView`` (only its ops
-            are matched).
+        graph_or_view: a ``tf.Graph`` (edited in place) or a ``SubGraphView`` (only its ops,
+            and the ops that replacements of its matches create, are matched).
         pattern: an :class:`~graph_editor.match.OpMatcher` tree (ops matched by nested
             ``input_ops`` matchers belong to the match) or a function of tensors, traced with
             placeholders (ops match by type and connectivity).
@@ -707,14 +712,18 @@ def rewrite(
             matches = _find(graph, compiled, view_ops, excluded, filter, dead)
             if not matches:
                 break
-            planned = []
-            for m in matches:
-                excluded.update(m.ops)
-                planned.append((m, *_call_replacement(replacement, m)))
+            planned = [(m, *_call_replacement(replacement, m)) for m in matches]
             for m, results, new_ops in planned:
                 n_before = len(report.replaced_ops)
                 _apply(m, results, new_ops, journal, forward, report)
-                dead.update(report.replaced_ops[n_before:])
+                replaced = report.replaced_ops[n_before:]
+                dead.update(replaced)
+                # Replaced ops and the root never match again; matched ops the replacement
+                # still reads (Relu(Relu(x)) -> the inner Relu) can, and so can new ops.
+                excluded.update(replaced)
+                excluded.add(m.root)
+                if view_ops is not None:
+                    view_ops.extend(new_ops)
                 if m.root.name in sink_set:
                     dead_sinks.update(o.name for o in report.replaced_ops[n_before:])
                     extra_sinks.extend(t.op.name for t in results if t is not None)

@@ -32,7 +32,7 @@ import tensorflow as tf
 
 from graph_editor import _copy_fast, _edits, _tf, select, subgraph, util
 from graph_editor import _copy_support as support
-from graph_editor._copy_info import TransformerInfo, _TmpInfo
+from graph_editor._copy_info import TransformerInfo, _TmpInfo, _warn_unwrapped_variables
 from graph_editor.errors import (
     GraphEditTypeError,
     GraphEditValueError,
@@ -459,6 +459,7 @@ class Transformer:
         """Variables, then collections: in bulk for the default handler, else the handler
         is called for each copied op, each of its outputs, then each variable."""
         pairs = support.rewrap_variables(info)
+        _warn_unwrapped_variables(info)
         if self.assign_collections_handler is assign_renamed_collections_handler:
 
             def lookup(e: Any) -> Any:

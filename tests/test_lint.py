@@ -159,6 +159,107 @@ def test_validate_errors_come_before_warnings(diamond):
 
 
 # --------------------------------------------------------------------------------------------
+# validate: variables
+# --------------------------------------------------------------------------------------------
+
+
+def test_validate_finds_variables_nothing_initialises():
+    g = tf.Graph()
+    with g.as_default():
+        ok = tf.compat.v1.get_variable("ok", initializer=np.ones(2, np.float32))
+        bare = tf.raw_ops.VarHandleOp(dtype=tf.float32, shape=[2], shared_name="bare",
+                                      name="bare")
+        read = tf.raw_ops.ReadVariableOp(resource=bare, dtype=tf.float32, name="read")
+        tf.raw_ops.VarHandleOp(dtype=tf.float32, shape=[], shared_name="unread", name="unread")
+        out = tf.add(ok, read, name="out")
+        # a second handle on "ok"'s state needs no initializer of its own
+        alias = tf.raw_ops.VarHandleOp(dtype=tf.float32, shape=[2], shared_name="ok",
+                                       name="alias")
+        alias_read = tf.raw_ops.ReadVariableOp(resource=alias, dtype=tf.float32)
+    problems = ge.validate(g)
+    assert [(p.kind, p.ops, p.severity) for p in problems] == [
+        ("uninitializable-variable", ("bare", "read"), "error"),
+        ("uninitializable-variable", ("unread",), "warning"),
+    ]
+    assert "'read' fail(s) with FailedPreconditionError" in problems[0].message
+    assert "ge.get_name_scope_ops" in problems[0].hint
+    assert _kinds(ge.validate(ge.sgv(out.op, ok.op))) == []  # only the given ops
+    assert _kinds(ge.validate(bare.op)) == ["uninitializable-variable"]
+    with tf.compat.v1.Session(graph=g) as s:  # what the problem says
+        s.run(tf.compat.v1.global_variables_initializer())
+        np.testing.assert_allclose(s.run(alias_read), [1.0, 1.0])
+        with pytest.raises(tf.errors.FailedPreconditionError):
+            s.run(out)
+    # an assignment makes it initialisable: then it runs
+    with g.as_default():
+        init_bare = tf.raw_ops.AssignVariableOp(resource=bare, value=[2.0, 3.0])
+    assert [p.ops[0] for p in ge.validate(g)] == ["unread"]
+    with tf.compat.v1.Session(graph=g) as s:
+        s.run([tf.compat.v1.global_variables_initializer(), init_bare])
+        np.testing.assert_allclose(s.run(out), [3.0, 4.0])
+
+
+def _legacy_rewrap(g, var, scope):
+    """The seed Q&A's recipe: re-wrap a copied variable from its renamed VariableDef."""
+    with g.as_default():
+        vdef = var.to_proto()
+        for field in ("variable_name", "initializer_name", "snapshot_name",
+                      "initial_value_name"):
+            setattr(vdef, field, f"{scope}/{getattr(vdef, field)}")
+        cloned = tf.compat.v1.Variable(variable_def=vdef)
+        tf.compat.v1.add_to_collection(tf.compat.v1.GraphKeys.GLOBAL_VARIABLES, cloned)
+    return cloned
+
+
+def test_validate_finds_variables_collected_twice(tmp_path):
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, 2], name="x")
+        with tf.compat.v1.variable_scope("net"):
+            w = tf.compat.v1.get_variable("W", initializer=np.eye(2, dtype=np.float32) * 3)
+        y = tf.matmul(x, w, name="y")
+    _, info = ge.copy(g, dst_scope="copy")
+    w_ = info.transformed(w)
+    assert w_.op.name == "copy/net/W"  # the library registered the copy already
+    assert ge.validate(g) == []
+    cloned = _legacy_rewrap(g, w, "copy")  # legacy code, ported unchanged
+    with g.as_default(), pytest.raises(ValueError, match="At least two variables"):
+        tf.compat.v1.train.Saver()
+    problems = ge.validate(g)
+    assert [(p.kind, p.ops) for p in problems] == [("duplicate-variable", ("copy/net/W",))]
+    assert "Collection 'variables' holds variable 'copy/net/W' 2 times" in problems[0].message
+    assert "info.transformed(var)" in problems[0].hint and "delete" in problems[0].hint
+    with pytest.raises(ge.GraphValidationError, match="duplicate-variable"):
+        ge.validate(g, raise_on_error=True)
+    assert _kinds(ge.validate(ge.sgv(y.op))) == []  # a view without it
+    # the fix the hint gives: keep one wrapper; then Saver works and round-trips the values
+    coll = g.get_collection_ref(tf.compat.v1.GraphKeys.GLOBAL_VARIABLES)
+    coll[:] = [v for v in coll if v is not cloned]
+    assert ge.validate(g) == []
+    feed = {x: [[1.0, 2.0]], info.transformed(x): [[1.0, 2.0]]}
+    with g.as_default():
+        saver = tf.compat.v1.train.Saver()
+        init = tf.compat.v1.global_variables_initializer()
+    with tf.compat.v1.Session(graph=g) as s:
+        s.run(init)
+        s.run(w_.assign(w_ * 2.0))
+        path = saver.save(s, str(tmp_path / "ckpt"))
+    with tf.compat.v1.Session(graph=g) as s:
+        saver.restore(s, path)
+        np.testing.assert_allclose(s.run([y, info.transformed(y)], feed),
+                                   [[[3.0, 6.0]], [[6.0, 12.0]]])
+
+
+def test_validate_finds_one_variable_collected_twice():
+    g = tf.Graph()
+    with g.as_default():
+        v = tf.compat.v1.get_variable("v", initializer=1.0)
+        tf.compat.v1.add_to_collection(tf.compat.v1.GraphKeys.GLOBAL_VARIABLES, v)
+    (p,) = ge.validate(g)
+    assert p.kind == "duplicate-variable" and "1 distinct" in p.message
+
+
+# --------------------------------------------------------------------------------------------
 # find_cut_points
 # --------------------------------------------------------------------------------------------
 

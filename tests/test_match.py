@@ -49,7 +49,7 @@ def test_op_matcher_filters(mlp):
     assert not ge.OpMatcher("^relu")(relu)  # search on "layer/relu"
     assert ge.OpMatcher(relu)(relu) and not ge.OpMatcher(relu)(t["mm"].op)
     assert ge.OpMatcher(True)(relu)
-    assert ge.OpMatcher(lambda op: op.type == "Relu")(t["relu"])  # a tensor means its op
+    assert ge.OpMatcher(lambda op: op.type == "Relu")(relu)
     with pytest.raises(ValueError, match="op filter"):
         ge.OpMatcher(3)
 
@@ -75,6 +75,33 @@ def test_op_matcher_inputs_and_outputs(mlp):
         ge.OpMatcher(True).input_ops(None).input_ops(None)
     with pytest.raises(ValueError, match="already set"):
         ge.OpMatcher(True).output_ops(None).output_ops(None)
+
+
+def test_op_matcher_refuses_non_ops(mlp):
+    # contrib raised TypeError for anything but a tf.Operation; a tensor is not its op
+    g, t = mlp
+    calls = []
+
+    def spy(op):
+        calls.append(op)
+        return True
+
+    matcher = ge.OpMatcher(spy)
+    with pytest.raises(TypeError, match=r"tf.Operation.*layer/relu:0.*`t.op`") as e:
+        matcher(t["relu"])
+    assert isinstance(e.value, ge.GraphEditTypeError)
+    for bad in (None, "layer/relu", 3, tf.constant(1.0)):
+        with pytest.raises(ge.GraphEditTypeError, match="tf.Operation"):
+            matcher(bad)
+    assert calls == []  # refused before any filter ran
+    # the nested matchers still see ops: a Relu fed by a BiasAdd matches, and runs
+    pattern = ge.OpMatcher(ge.op_type("Relu")).input_ops(ge.OpMatcher(ge.op_type("BiasAdd")))
+    assert pattern(t["relu"].op)
+    with pytest.raises(TypeError):
+        pattern(t["relu"])
+    x = np.array([[1.0, -5.0, 2.0]], np.float32)
+    np.testing.assert_allclose(run(g, t["relu"].op.outputs[0], {t["x"]: x}),
+                               np.maximum(x @ np.ones((3, 2)) + 1.0, 0.0))
 
 
 def test_op_matcher_control_inputs():

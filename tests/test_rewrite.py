@@ -120,6 +120,68 @@ def test_iterates_to_fixed_point_without_overlap():
     np.testing.assert_allclose(run(g, "out:0", {"x:0": X}), ref, atol=1e-5)
 
 
+def relus_before_out(g: tf.Graph) -> list[str]:
+    """Names of the Relu ops on the path from 'out' back to the first non-Relu."""
+    names = []
+    t = g.get_operation_by_name("out").inputs[0]
+    while t.op.type == "Relu":
+        names.append(t.op.name)
+        t = t.op.inputs[0]
+    return names
+
+
+@pytest.mark.parametrize("matcher", [False, True], ids=["function", "OpMatcher"])
+def test_fixed_point_when_the_replacement_keeps_the_inner_op(matcher):
+    # Relu(Relu(x)) -> Relu(x) written as "keep the inner Relu": the inner op stays and must
+    # be matchable again, else the chain stops at two Relus.
+    g = chain(4)
+    ref = run(g, "out:0", {"x:0": X})
+    pattern = (ge.OpMatcher(ge.op_type("Relu")).input_ops(ge.OpMatcher(ge.op_type("Relu")))
+               if matcher else (lambda a: tf.nn.relu(tf.nn.relu(a))))
+    report = ge.rewrite(g, pattern, lambda m: m.ops[1].outputs[0])
+    assert relus_before_out(g) == ["r0"]
+    assert g.get_operation_by_name("r0").inputs[0].name == "x:0"
+    # round 1: {r3, r2} -> r2 and {r1, r0} -> r0; round 2: {r2, r0} -> r0; round 3: none
+    assert report.matches == 3 and report.iterations == 3 and report.new_ops == []
+    assert sorted(o.name for o in report.replaced_ops) == ["r1", "r2", "r3"]
+    np.testing.assert_allclose(run(g, "out:0", {"x:0": X}), ref, atol=1e-6)
+    assert ge.validate(g) == []
+
+
+def test_fixed_point_in_a_view():
+    # the replacements' new ops join the view: four Relus of a view become one
+    g = chain(4)
+    ref = run(g, "out:0", {"x:0": X})
+    view = ge.sgv([g.get_operation_by_name(f"r{i}") for i in range(4)])
+    report = ge.rewrite(view, lambda a: tf.nn.relu(tf.nn.relu(a)),
+                        lambda m: tf.nn.relu(m.inputs[0]))
+    assert report.matches == 3 and report.iterations == 3
+    (last,) = relus_before_out(g)
+    assert g.get_operation_by_name(last).inputs[0].name == "x:0"
+    assert len(view.ops) == 4  # the caller's view is not changed
+    np.testing.assert_allclose(run(g, "out:0", {"x:0": X}), ref, atol=1e-6)
+    # ops outside the view are never matched: r0, r1 stay, r2..r5 become one Relu
+    g = chain(6)
+    view = ge.sgv([g.get_operation_by_name(f"r{i}") for i in range(2, 6)])
+    report = ge.rewrite(view, lambda a: tf.nn.relu(tf.nn.relu(a)),
+                        lambda m: tf.nn.relu(m.inputs[0]))
+    assert report.matches == 3
+    names = relus_before_out(g)
+    assert len(names) == 3 and names[1:] == ["r1", "r0"]
+    np.testing.assert_allclose(run(g, "out:0", {"x:0": X}), np.tanh(np.maximum(X, 0)),
+                               atol=1e-6)
+
+
+def test_root_kept_by_its_replacement_is_not_matched_again():
+    # a replacement that reads the root (insert after it) runs once per original op
+    g = chain(2)
+    report = ge.rewrite(g, lambda a: tf.nn.relu(a), lambda m: m.outputs[0] * 2.0,
+                        filter=lambda m: m.root.name in ("r0", "r1"))
+    assert report.matches == 2 and report.iterations == 2
+    np.testing.assert_allclose(run(g, "out:0", {"x:0": X}),
+                               np.tanh(4 * np.maximum(X, 0)), atol=1e-6)
+
+
 def test_max_iterations_limits_rounds():
     g = chain(4)
     report = ge.rewrite(

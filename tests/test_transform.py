@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import warnings
 
 import numpy as np
 import pytest
@@ -560,3 +561,89 @@ def test_names_differing_only_in_case_are_uniquified_on_both_paths():
         g2 = tf.Graph()
         t(ge.sgv(src), g2, "")
         assert names(g2) == ["A", "a_1"]
+
+
+# --------------------------------------------------------------------------------------------
+# variables copied without their initializers
+# --------------------------------------------------------------------------------------------
+
+
+def _net(use_resource):
+    """x -> y = x @ W + b with a get_variable W (random init) and a Variable b."""
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, 2], name="x")
+        with tf.compat.v1.variable_scope("net", use_resource=use_resource):
+            w = tf.compat.v1.get_variable(
+                "W", [2, 2], initializer=tf.compat.v1.random_normal_initializer(seed=3))
+            b = tf.compat.v1.Variable(np.array([0.5, -1.0], np.float32), name="b",
+                                      use_resource=use_resource)
+        y = tf.add(tf.matmul(x, w), b, name="y")
+    return g, x, w, b, y
+
+
+X2 = np.array([[1.0, 2.0], [-3.0, 0.5]], np.float32)
+
+
+@pytest.mark.parametrize("use_resource", [True, False], ids=["resource", "ref"])
+@pytest.mark.parametrize("fast", [True, False])
+def test_copy_without_initializers_warns_and_validate_reports(use_resource, fast):
+    g, x, w, b, y = _net(use_resource)
+    view = ge.sgv(ge.get_backward_walk_ops([y.op]))  # variable ops, no initializers
+    t = ge.Transformer()
+    t.fast_path = fast
+    with pytest.warns(ge.VariableInitializerWarning) as rec:
+        _, info = t(view, g, "clone")
+    (msg,) = [str(r.message) for r in rec if r.category is ge.VariableInitializerWarning]
+    assert "'net/W' (copied as 'clone/net/W', without its initializer 'net/W/Assign')" in msg
+    assert "'net/b' (copied as 'clone/net/b'" in msg
+    assert "ge.get_name_scope_ops(graph, name)" in msg and "['net/W', 'net/b']" in msg
+    assert info.transformed(w) is None and info.transformed(b) is None
+    problems = ge.validate(g)
+    assert [(p.kind, p.ops[0], p.severity) for p in problems] == [
+        ("uninitializable-variable", "clone/net/W", "error"),
+        ("uninitializable-variable", "clone/net/b", "error"),
+    ]
+    with tf.compat.v1.Session(graph=g) as s:  # what the warning announces
+        s.run(tf.compat.v1.global_variables_initializer())
+        with pytest.raises(tf.errors.FailedPreconditionError):
+            s.run(info.transformed(y), {info.transformed(x): X2})
+
+
+@pytest.mark.parametrize("use_resource", [True, False], ids=["resource", "ref"])
+def test_copy_with_the_recipe_of_the_warning_is_clean_and_runs(use_resource):
+    g, x, w, b, y = _net(use_resource)
+    ops = ge.get_backward_walk_ops([y.op])
+    ops += [op for name in ["net/W", "net/b"] for op in ge.get_name_scope_ops(g, name)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ge.VariableInitializerWarning)
+        _, info = ge.copy_with_input_replacements(ge.sgv(ops), {}, dst_scope="clone")
+    w_, b_ = info.transformed([w, b])
+    assert isinstance(w_, tf.Variable) and w_.op.name == "clone/net/W"
+    assert isinstance(b_, tf.Variable) and b_.op.name == "clone/net/b"
+    assert ge.validate(g) == []
+    with tf.compat.v1.Session(graph=g) as s:
+        s.run(tf.compat.v1.global_variables_initializer())
+        feed = {x: X2, info.transformed(x): X2}  # the walk copied the placeholder too
+        ref, out, wv, bv = s.run([y, info.transformed(y), w, b], feed)
+        s.run(w_.assign(wv * 2.0))  # independent state
+        out2 = s.run(info.transformed(y), feed)
+        np.testing.assert_allclose(s.run(y, {x: X2}), ref)
+    np.testing.assert_allclose(out, X2 @ wv + bv, rtol=1e-6)
+    np.testing.assert_allclose(out, ref, rtol=1e-6)  # same seeded initializer
+    np.testing.assert_allclose(out2, X2 @ (2 * wv) + bv, rtol=1e-6)
+
+
+def test_copy_sharing_the_variables_needs_no_initializer():
+    g, x, w, b, y = _net(True)
+    view = ge.sgv(ge.get_backward_walk_ops([y.op]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ge.VariableInitializerWarning)
+        _, info = ge.copy_with_input_replacements(view, {}, dst_scope="twin",
+                                                  share_variables=True)
+        ge.copy(g, tf.Graph(), "whole")  # a whole-graph copy has every initializer
+    assert ge.validate(g) == []  # the shared handles are initialised by the originals'
+    with tf.compat.v1.Session(graph=g) as s:
+        s.run(tf.compat.v1.global_variables_initializer())
+        ref, out = s.run([y, info.transformed(y)], {x: X2, info.transformed(x): X2})
+    np.testing.assert_allclose(out, ref, rtol=1e-6)
