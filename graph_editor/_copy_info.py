@@ -110,6 +110,11 @@ class TransformerInfo:
     """
 
     def __init__(self, info: _TmpInfo) -> None:
+        if not isinstance(info, _TmpInfo):
+            raise GraphEditTypeError(
+                "TransformerInfo is built by ge.Transformer / ge.copy (their second return "
+                f"value), not by hand: got {type(info).__name__} instead of the per-call info."
+            )
         self._graph = info.graph
         self._scope = info.scope
         self._graph_ = info.graph_

@@ -24,7 +24,7 @@ from typing import Any
 import networkx as nx
 import tensorflow as tf
 
-from graph_editor import _tf, util
+from graph_editor import _frames, _tf, util
 from graph_editor.errors import (
     GraphEditKeyError,
     GraphEditTypeError,
@@ -47,7 +47,7 @@ class Problem:
     """One problem found by :func:`validate`.
 
     Attributes:
-        kind: ``"cycle"``, ``"dtype-mismatch"``, ``"foreign-graph"``,
+        kind: ``"cycle"``, ``"frame"``, ``"dtype-mismatch"``, ``"foreign-graph"``,
             ``"missing-function"``, ``"orphan-placeholder"``, ``"uninitializable-variable"``
             or ``"duplicate-variable"``.
         ops: names of the ops involved.
@@ -145,16 +145,43 @@ def _check_inputs(ops: list[tf.Operation]) -> list[Problem]:
     return problems
 
 
+def _check_frames(ops: list[tf.Operation]) -> list[Problem]:
+    """Ops whose inputs come from two v1 while-loop frames (an edge skipped Enter/Exit)."""
+    if not ops or not any(op.type in _frames.ENTER_TYPES for op in ops):
+        return []
+    frame_of = _frames.frames(ops[0].graph)
+    problems = []
+    for op in ops:
+        merge = op.type in ("Merge", "RefMerge")
+        seen: dict = {}  # frame -> the first input op read from it
+        for p in [t.op for t in op.inputs] + list(op.control_inputs):
+            if not (merge and p.type in _LOOP_BACK_EDGE_TYPES):
+                seen.setdefault(_frames.out_frame(p, frame_of), p)
+        if len(seen) < 2:
+            continue
+        (f0, p0), (f1, p1) = list(seen.items())[:2]
+        problems.append(Problem(
+            "frame", (op.name, p0.name, p1.name),
+            f"'{op.name}' reads from two while-loop frames: '{p0.name}' in "
+            f"{_frames.frame_text(f0)} and '{p1.name}' in {_frames.frame_text(f1)}. "
+            "TensorFlow fails with 'inputs from different frames'.",
+            "v1 while-loop frames connect only through Enter (into a loop) and Exit (out of "
+            "it); undo the edit that crossed the frames, or rebuild the loop.",
+        ))
+    return problems
+
+
 def _check_cycles(ops: list[tf.Operation]) -> list[Problem]:
     """Cycles through data or control edges (v1 while-loop back edges excluded)."""
     dg = nx.DiGraph()
     inside = set(ops)
     dg.add_nodes_from(op.name for op in ops)
     for op in ops:
-        if op.type not in _LOOP_BACK_EDGE_TYPES:
-            for t in op.inputs:
-                if t.op in inside:
-                    dg.add_edge(t.op.name, op.name)
+        if op.type in _LOOP_BACK_EDGE_TYPES:
+            continue  # a loop's cycle closes through its NextIteration: never an error
+        for t in op.inputs:
+            if t.op in inside:
+                dg.add_edge(t.op.name, op.name)
         for c in op.control_inputs:
             if c in inside:
                 dg.add_edge(c.name, op.name)
@@ -381,9 +408,11 @@ def validate(graph: Any, raise_on_error: bool = False) -> list[Problem]:
         >>> ge.validate(graph)
         []
     """
+    raise_on_error = util.check_flag(raise_on_error, "raise_on_error")
     ops, problems = _ops_to_check(graph)
     names: set[str] | None = None
     problems += _check_cycles(ops)
+    problems += _check_frames(ops)
     problems += _check_inputs(ops)
     if ops:
         partial = isinstance(graph, (SubGraphView, tf.Operation)) or (

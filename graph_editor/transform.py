@@ -58,6 +58,24 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 
 
+def _check_info(info: Any, handler: str) -> None:
+    """A handler's ``info`` must be the per-call info a Transformer passes."""
+    if not isinstance(info, _TmpInfo):
+        raise GraphEditTypeError(
+            f"{handler}: info must be the per-call info object a ge.Transformer passes to "
+            f"its handlers (their first argument), got {util._describe(info)}. Call "
+            "handlers from inside a Transformer, or pass on the info you were given."
+        )
+
+
+def _check_handler_arg(value: Any, kind: type, handler: str, name: str) -> None:
+    if util._is_eager(value) or not isinstance(value, kind):
+        raise GraphEditTypeError(
+            f"{handler}: {name} must be a graph tf.{kind.__name__}, got "
+            f"{util._describe(value)}."
+        )
+
+
 def replace_t_with_placeholder_handler(info: Any, t: tf.Tensor) -> tf.Tensor:
     """Transform an external input into a placeholder of the destination graph.
 
@@ -75,6 +93,8 @@ def replace_t_with_placeholder_handler(info: Any, t: tf.Tensor) -> tf.Tensor:
     Example:
         >>> sgv_, info = ge.copy(ge.sgv(c.op))   # a:0 and b:0 become placeholders
     """
+    _check_info(info, "replace_t_with_placeholder_handler")
+    _check_handler_arg(t, tf.Tensor, "replace_t_with_placeholder_handler", "t")
     graph_ = info.graph_
     with graph_.as_default(), graph_.name_scope(None), graph_.control_dependencies(None):
         return tf.compat.v1.placeholder(
@@ -95,6 +115,8 @@ def keep_t_if_possible_handler(info: Any, t: tf.Tensor) -> tf.Tensor:
     Example:
         >>> transformer.transform_external_input_handler = ge.keep_t_if_possible_handler
     """
+    _check_info(info, "keep_t_if_possible_handler")
+    _check_handler_arg(t, tf.Tensor, "keep_t_if_possible_handler", "t")
     if info.graph is info.graph_:
         return t
     t_ = support.capture_in(info, t)
@@ -113,6 +135,7 @@ def assign_renamed_collections_handler(info: Any, elem: Any, elem_: Any) -> None
     Example:
         >>> ge.assign_renamed_collections_handler(info, op, op_)
     """
+    _check_info(info, "assign_renamed_collections_handler")
     for name in support.collection_index(info).get(id(elem), ()):
         info.graph_.add_to_collection(support.transformed_collection_name(info, name), elem_)
 
@@ -125,6 +148,9 @@ def transform_op_if_inside_handler(
     Example:
         >>> transformer.transform_control_input_handler = ge.transform_op_if_inside_handler
     """
+    _check_info(info, "transform_op_if_inside_handler")
+    _check_handler_arg(op, tf.Operation, "transform_op_if_inside_handler", "op")
+    keep_if_possible = util.check_flag(keep_if_possible, "keep_if_possible")
     if op in info.ops:
         return info.transformed_ops[op]
     if keep_if_possible and info.graph is info.graph_:
@@ -165,6 +191,9 @@ def copy_op_handler(
         >>> t = ge.Transformer()
         >>> t.transform_op_handler = functools.partial(ge.copy_op_handler, copy_shape=True)
     """
+    _check_info(info, "copy_op_handler")
+    _check_handler_arg(op, tf.Operation, "copy_op_handler", "op")
+    util.check_callable(nodedef_fn, "nodedef_fn")
     if isinstance(new_inputs, bool):
         legacy = getattr(info, "_legacy_call", None)
         if legacy is None or legacy[0] is not op:
@@ -174,6 +203,8 @@ def copy_op_handler(
                 "copy_op_handler(info, op, new_inputs, copy_shape=False)."
             )
         new_inputs, copy_shape = legacy[1], new_inputs
+    copy_shape = util.check_flag(copy_shape, "copy_shape")
+    new_inputs = _checked_new_inputs(op, new_inputs)
     node_def_ = op.node_def  # a fresh proto
     name_ = _tf.unique_name_at_root(info.graph_, info.new_name(op.name))
     node_def_.name = name_
@@ -191,6 +222,29 @@ def copy_op_handler(
     if orig is not None:  # finalised once every op exists
         _tf.set_original_op(op_, orig)
     return op_, op_.outputs
+
+
+def _checked_new_inputs(op: tf.Operation, new_inputs: Any) -> list:
+    """``new_inputs`` as a list of graph tensors, one per input slot of ``op``."""
+    if util._is_eager(new_inputs) or isinstance(new_inputs, (str, bytes)) or not (
+            util.is_iterable(new_inputs)):
+        raise GraphEditTypeError(
+            f"copy_op_handler({op.name!r}): new_inputs must be a list of tensors, one per "
+            f"input of the op, got {util._describe(new_inputs)}."
+        )
+    new_inputs = list(new_inputs)
+    for t in new_inputs:
+        if util._is_eager(t) or not isinstance(t, tf.Tensor):
+            raise GraphEditTypeError(
+                f"copy_op_handler({op.name!r}): new_inputs must hold graph tensors, got "
+                f"{util._describe(t)}."
+            )
+    if len(new_inputs) != len(op.inputs):
+        raise GraphEditValueError(
+            f"copy_op_handler({op.name!r}): {len(new_inputs)} new inputs for an op with "
+            f"{len(op.inputs)} inputs; give one tensor per input slot."
+        )
+    return new_inputs
 
 
 def _is_default_op_handler(handler: Any) -> tuple[bool, bool, Any]:
@@ -298,8 +352,9 @@ class Transformer:
             raise GraphEditTypeError(
                 f"Expected a tf.Graph as dst_graph, got {util._describe(dst_graph)}."
             )
-        src_scope = util.scope_finalize(src_scope)
-        dst_scope = util.scope_finalize(dst_scope)
+        src_scope = util.scope_finalize(util.check_scope(src_scope, "src_scope"))
+        dst_scope = util.scope_finalize(util.check_scope(dst_scope, "dst_scope"))
+        reuse_dst_scope = util.check_flag(reuse_dst_scope, "reuse_dst_scope")
         if not sgv:
             empty = _TmpInfo.__new__(_TmpInfo)
             empty.graph, empty.scope = None, src_scope
@@ -576,7 +631,7 @@ def copy(
     sgv = _as_view(sgv)
     dst_graph = _dst_graph(sgv, dst_graph)
     copier = Transformer()
-    copier.share_variables = share_variables
+    copier.share_variables = util.check_flag(share_variables, "share_variables")
     return copier(sgv, dst_graph, dst_scope, src_scope, reuse_dst_scope=reuse_dst_scope)
 
 

@@ -212,3 +212,39 @@ def test_edits_within_one_frame_are_accepted_and_run():
     ge.reroute_ts(g.get_tensor_by_name("loop/Identity_1:0"), mul.inputs[1])  # v * v
     with tf.compat.v1.Session(graph=g) as s:
         assert s.run("out:0", {"z:0": 1.5}) == 1.5 ** 8
+
+
+def test_validate_reports_frame_problems_made_behind_graph_editors_back():
+    g = _loop_graph()
+    assert ge.validate(g) == []
+    mul = g.get_operation_by_name("loop/mul")
+    mul._update_input(0, g.get_tensor_by_name("x:0"))  # a raw TF edit skipping the Enter
+    ge.note_external_edit(g)
+    problems = [p for p in ge.validate(g) if p.kind == "frame"]
+    assert [p.ops for p in problems] == [("loop/mul", "x", "loop/mul/y")]
+    assert "while-loop frame 'loop/while_context'" in problems[0].message
+    assert "root frame" in problems[0].message
+    assert problems[0].severity == "error"
+
+
+def test_validate_accepts_nested_loops_with_conds_and_their_gradients():
+    def build():
+        x = tf.compat.v1.placeholder(tf.float32, [], name="x")
+        c = tf.constant(2.0)
+
+        def body(i, v):
+            _, w = tf.compat.v1.while_loop(
+                lambda j, u: j < 2,
+                lambda j, u: (j + 1, u * c + tf.compat.v1.cond(u > 0, lambda: x, lambda: u)),
+                [tf.constant(0), v])
+            return i + 1, w
+
+        _, r = tf.compat.v1.while_loop(lambda i, v: i < 3, body, [tf.constant(0), x])
+        tf.identity(r, name="out")
+        tf.identity(tf.gradients(r, x)[0], name="grad")
+
+    g = _v1(build)
+    assert ge.validate(g) == []  # no false cycle through a gradient loop's control edges
+    with tf.compat.v1.Session(graph=g) as s:
+        out, grad = s.run(["out:0", "grad:0"], {"x:0": 1.0})
+    assert out == 127.0 and grad == 127.0
