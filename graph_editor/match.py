@@ -68,7 +68,12 @@ def op_type(op_types: str | Iterable[str], op: tf.Operation | None = None) -> An
     def predicate(op_: tf.Operation) -> bool:
         return op_.type in types
 
+    predicate.op_types = types  # type: ignore[attr-defined] # read by ge.rewrite
     if op is not None:
+        if not isinstance(op, tf.Operation):
+            raise GraphEditTypeError(
+                f"op_type(..., op): op must be a tf.Operation, got {util._describe(op)}."
+            )
         return predicate(op)
     return predicate
 
@@ -98,7 +103,11 @@ class OpMatcher:
             regex = select.make_regex(elem)
             return lambda op: regex.search(op.name) is not None
         if isinstance(elem, tf.Operation):
-            return lambda op: op is elem
+            def is_elem(op: tf.Operation) -> bool:
+                return op is elem
+
+            is_elem.op_types = frozenset((elem.type,))  # type: ignore[attr-defined]
+            return is_elem
         if elem is True:
             return lambda op: True
         if callable(elem):

@@ -172,6 +172,35 @@ class RewriteReport:
 # --------------------------------------------------------------------------------------------
 
 
+# v1 control-flow plumbing: matched only by a pattern that names one of these types.
+_CONTROL_FLOW_TYPES = frozenset({
+    "Switch", "RefSwitch", "Merge", "RefMerge", "Enter", "RefEnter", "Exit", "RefExit",
+    "NextIteration", "RefNextIteration", "LoopCond", "ControlTrigger",
+})
+
+
+def _is_plumbing(op: tf.Operation) -> bool:
+    """A v1 control-flow op, or a cond/loop pivot (an Identity fed by a Switch)."""
+    if op.type in _CONTROL_FLOW_TYPES:
+        return True
+    return op.type in ("Identity", "IdentityN") and any(
+        t.op.type in ("Switch", "RefSwitch") for t in op.inputs)
+
+
+def _matcher_types(matcher: OpMatcher) -> set[str]:
+    """The op types an OpMatcher tree names explicitly (``ge.op_type`` or an op)."""
+    types: set[str] = set()
+    stack = [matcher]
+    while stack:
+        m = stack.pop()
+        types.update(getattr(m.positive_filter, "op_types", ()))
+        for subs in (m.input_op_matches, m.control_input_op_matches):
+            stack.extend(s for s in subs or () if s is not None)
+        for subs in m.output_op_matches or ():
+            stack.extend(s for s in subs or () if s is not None)
+    return types
+
+
 class _MatcherPattern:
     """An OpMatcher tree: the root matcher decides; nested input matchers collect ops."""
 
@@ -179,6 +208,7 @@ class _MatcherPattern:
 
     def __init__(self, matcher: OpMatcher) -> None:
         self.matcher = matcher
+        self.allows_control_flow = bool(_matcher_types(matcher) & _CONTROL_FLOW_TYPES)
 
     def match(self, op: tf.Operation) -> tuple[list, list, list] | None:
         if not self.matcher(op):
@@ -280,6 +310,7 @@ class _TracedPattern:
                 f"Pattern arguments {unused} are not used by the pattern's output; remove them."
             )
         self.order = order
+        self.allows_control_flow = any(p.type in _CONTROL_FLOW_TYPES for p in order)
         self.names = [p.name for p in order]
         self.placeholders = [t.op for t in phs]
         self.ph_set = ph_ops
@@ -403,6 +434,8 @@ def _find(
         if res is None:
             continue
         mops, names, inputs = res
+        if not compiled.allows_control_flow and any(_is_plumbing(o) for o in mops):
+            continue  # a cond pivot or loop op: replacing it breaks the construct
         shared = {o for o in mops[1:] if o.type == "Const"}
         members = set(mops)
         ok = True

@@ -593,3 +593,51 @@ def test_undo_restores_exact_slots_and_control_order():
     assert [t.name for t in both.inputs] == ["i:0", "x:0"]
     waiter = g2.get_operation_by_name("waiter")
     assert [c.name for c in waiter.control_inputs] == ["i", "c2"]
+
+
+# --------------------------------------------------------------------------------------------
+# v1 control flow: plumbing is matched only when the pattern names it
+# --------------------------------------------------------------------------------------------
+
+
+def _v1_cond_and_loop_graph():
+    tf.compat.v1.disable_control_flow_v2()
+    try:
+        g = tf.Graph()
+        with g.as_default():
+            x = tf.compat.v1.placeholder(tf.float32, [], name="x")
+            c = tf.compat.v1.cond(x > 0, lambda: tf.identity(x * 2.0), lambda: x - 1.0,
+                                  name="cond")
+            _, r = tf.compat.v1.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, v + c),
+                                           [tf.constant(0), c], name="loop")
+            tf.identity(r, name="out")
+    finally:
+        tf.compat.v1.enable_control_flow_v2()
+    return g
+
+
+def test_rewrite_leaves_v1_cond_pivots_and_loop_plumbing_alone():
+    g = _v1_cond_and_loop_graph()
+    report = ge.rewrite(g, lambda t: tf.identity(t), lambda m: m.inputs[0])
+    used = {t.op.name for op in g.get_operations() for t in op.inputs}
+    used |= {c.name for op in g.get_operations() for c in op.control_inputs}
+    # The cond's pivots (switch_t / switch_f) and the loop's body inputs still feed the graph
+    assert {"cond/switch_t", "cond/switch_f", "loop/Identity", "loop/Identity_1"} <= used
+    # ... while the branch's own identity and the output identity were bypassed.
+    assert {o.name for o in report.replaced_ops} >= {"cond/Identity"}
+    assert "cond/Identity" not in used
+    assert ge.validate(g) == []
+    with tf.compat.v1.Session(graph=g) as s:
+        assert s.run("out:0", {"x:0": 1.5}) == 12.0
+        assert s.run("out:0", {"x:0": -1.0}) == -8.0
+
+
+def test_a_pattern_naming_a_control_flow_type_may_match_it():
+    g = _v1_cond_and_loop_graph()
+    n_switch = sum(op.type == "Switch" for op in g.get_operations())
+    assert len(ge.find_matches(g, ge.OpMatcher(ge.op_type("Switch")))) == n_switch
+    merges = ge.find_matches(g, lambda a, b: tf.raw_ops.Merge(inputs=[a, b])[0])
+    assert {m.root.type for m in merges} == {"Merge"} and merges
+    # A pattern that does not name them never sees them, whatever its shape.
+    assert not ge.find_matches(g, ge.OpMatcher(True).input_ops(True, True)
+                               .output_ops(None, None))
