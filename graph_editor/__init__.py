@@ -13,7 +13,7 @@ contrib aliases ``sgv``, ``sgv_scope`` and ``ph`` and the TF 0.x/1.0 names (``ts
 ``matcher``, ``reroute_a2b_ts``, ...). Beyond contrib: the TF2 bridges (``functions``,
 ``keras``, ``saved_model``), Keras layer surgery (``surgeon``), pattern rewriting and
 passes (``ge.rewrite``, ``passes``), and
-visualisation and checks (``visualize``, ``lint``).
+visualisation and checks (``visualize``, ``viewer``, ``lint``).
 
 The default graph is never used: every function takes its graph from its arguments.
 """
@@ -34,6 +34,7 @@ from graph_editor import (
     surgeon,
     transform,
     util,
+    viewer,
     visualize,
 )
 from graph_editor._version import __version__
@@ -151,6 +152,7 @@ from graph_editor.util import (
     make_placeholder_from_tensor,
     placeholder_name,
 )
+from graph_editor.viewer import diff_view, view
 from graph_editor.visualize import render, summary, to_dot, to_networkx, write_tensorboard
 
 # Contrib's aliases.
@@ -313,4 +315,8 @@ __all__ = [
     "validate",
     "find_cut_points",
     "Problem",
+    # offline viewer
+    "viewer",
+    "view",
+    "diff_view",
 ]
