@@ -143,6 +143,8 @@ def _check_expand(expand: Any, scopes: list[dict], what: str) -> Any:
 
 
 def _page_data(side: dict, model: Any, expand: Any, what: str) -> dict:
+    if not side["ops"]:
+        raise GraphEditValueError(f"{what}: the graph has no ops, nothing to show.")
     scopes_paths = sorted({util.scope_dirname(r["n"])[:-1] for r in side["ops"]} - {""})
     all_paths: set[str] = set()
     for path in scopes_paths:

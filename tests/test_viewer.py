@@ -251,6 +251,8 @@ def test_view_path_errors_write_nothing(blocks, tmp_path):
         ge.view(blocks, tmp_path / "g")
     with pytest.raises(ge.GraphEditTypeError, match="expects a tf.Graph"):
         ge.view(42, tmp_path / "g.html")
+    with pytest.raises(ge.GraphEditValueError, match="no ops, nothing to show"):
+        ge.view(tf.Graph(), tmp_path / "g.html")
     assert sorted(os.listdir(tmp_path)) == ["dir.html"]
 
 

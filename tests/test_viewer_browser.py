@@ -193,6 +193,27 @@ def test_diff_page(browser, tmp_path):
     assert [t.split()[-1] for t in listed] == ["block2/mm", "block2/act"]
 
 
+def test_cycle_is_drawn(browser, tmp_path):
+    """A cycle (as v1 while loops make) is laid out with one edge turned around."""
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [2], name="x")
+        a = tf.add(x, x, name="a")
+        b = tf.tanh(a, name="b")
+        tf.identity(b, name="out")
+    a.op._update_input(1, b)  # a = x + b: a <-> b is a cycle (raw TF allows it)
+    _open(browser, ge.view(g, tmp_path / "cycle.html"))
+    assert browser.execute_script("return window.geViewer.visibleCount()") == 4
+    ys = browser.execute_script(
+        "return ['x', 'a', 'b', 'out'].map(n => document.querySelector("
+        "'#canvas g.node[data-key=\"o' + window.geViewer.data.ops.findIndex(o => o.n === n)"
+        " + '\"]').getAttribute('transform'))"
+    )
+    rows = [float(t.split(",")[1].rstrip(")")) for t in ys]
+    assert rows == sorted(rows) and len(set(rows)) == 4  # x, a, b, out top-down
+    assert len(browser.find_elements(_by(browser).CSS_SELECTOR, "#canvas path.edge")) == 4
+
+
 @pytest.mark.slow
 def test_mobilenetv2_page(browser, tmp_path):
     By = _by(browser)
