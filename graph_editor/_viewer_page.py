@@ -79,12 +79,12 @@ svg.dragging { cursor: grabbing; }
 #canvas .node.changed rect { fill: #ede9fe; stroke: #7c3aed; stroke-width: 2; }
 #canvas .node.mixed rect { stroke: #d97706; stroke-width: 2.5; }
 #canvas .node.match rect { stroke: #f59e0b; stroke-width: 3; }
-#canvas .node.sel rect { stroke: #dc2626; stroke-width: 3; }
+#canvas .node.sel rect { stroke: #1d4ed8; stroke-width: 3; }
 .edge { fill: none; stroke: #9ca3af; stroke-width: 1.2; }
 .edge.ctl { stroke-dasharray: 4 3; stroke: #c4c4c4; }
 .edge.added { stroke: #16a34a; stroke-width: 2; }
 .edge.removed { stroke: #dc2626; stroke-width: 1.6; stroke-dasharray: 5 3; }
-.edge.hot { stroke: #dc2626; stroke-width: 2.2; }
+.edge.hot { stroke: #1d4ed8; stroke-width: 2.2; }
 .cluster path { fill: rgba(99,102,241,.045); stroke: #a5b4fc; stroke-dasharray: 4 3;
   stroke-linejoin: round; }
 .cluster text { font-size: 11px; fill: #4f46e5; cursor: pointer; font-weight: 600; }
@@ -768,6 +768,10 @@ if (D.mode === 'diff') {
         const o = OPS[+h.slice(1)];
         results.appendChild(el('div', { 'data-key': h, onclick: () => reveal(h) },
           el('span', { class: 'kind' }, k), ' ', o.n));
+      }
+      if (hits.length < names.length) {
+        results.appendChild(el('div', { class: 'muted' }, (names.length - hits.length)
+          + ' more not drawn (folded constants and variable reads)'));
       }
     } }, el('span', { class: 'sw', style: 'border-color:' + colours[k] }),
       k + ' (' + names.length + ')');

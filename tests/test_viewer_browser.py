@@ -189,8 +189,10 @@ def test_diff_page(browser, tmp_path):
     assert "block2/act:0" in details and "block2/gate:0" in details
     # The legend lists the ops of a kind.
     browser.find_element(By.CSS_SELECTOR, '#legend div[data-status="removed"]').click()
-    listed = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#results div")]
+    listed = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#results div[data-key]")]
     assert [t.split()[-1] for t in listed] == ["block2/mm", "block2/act"]
+    note = browser.find_element(By.CSS_SELECTOR, "#results div.muted").text
+    assert note.startswith("1 more not drawn")  # block2/ones, folded into block2/mm
 
 
 def test_cycle_is_drawn(browser, tmp_path):
