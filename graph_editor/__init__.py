@@ -13,7 +13,7 @@ contrib aliases ``sgv``, ``sgv_scope`` and ``ph`` and the TF 0.x/1.0 names (``ts
 ``matcher``, ``reroute_a2b_ts``, ...). Beyond contrib: the TF2 bridges (``functions``,
 ``keras``, ``saved_model``), Keras layer surgery (``surgeon``), pattern rewriting and
 passes (``ge.rewrite``, ``passes``), and
-visualisation and checks (``visualize``, ``lint``).
+visualisation and checks (``visualize``, ``viewer``, ``lint``).
 
 The default graph is never used: every function takes its graph from its arguments.
 """
@@ -45,6 +45,7 @@ _SUBMODULES = frozenset({
     "surgeon",
     "transform",
     "util",
+    "viewer",
     "visualize",
 })
 
@@ -223,6 +224,13 @@ _EXPORTS: dict[str, str] = {
     ),
     **dict.fromkeys(
         (
+            "diff_view",
+            "view",
+        ),
+        "graph_editor.viewer",
+    ),
+    **dict.fromkeys(
+        (
             "render",
             "summary",
             "to_dot",
@@ -278,6 +286,7 @@ if TYPE_CHECKING:  # static analysers and IDEs see the eager imports
         surgeon,
         transform,
         util,
+        viewer,
         visualize,
     )
     from graph_editor.edit import (  # noqa: F401
@@ -411,6 +420,10 @@ if TYPE_CHECKING:  # static analysers and IDEs see the eager imports
         make_placeholder_from_dtype_and_shape,
         make_placeholder_from_tensor,
         placeholder_name,
+    )
+    from graph_editor.viewer import (  # noqa: F401
+        diff_view,
+        view,
     )
     from graph_editor.visualize import (  # noqa: F401
         render,
@@ -568,4 +581,8 @@ __all__ = [
     "validate",
     "find_cut_points",
     "Problem",
+    # offline viewer
+    "viewer",
+    "view",
+    "diff_view",
 ]
