@@ -353,7 +353,7 @@ class Transformer:
                 f"Expected a tf.Graph as dst_graph, got {util._describe(dst_graph)}."
             )
         src_scope = util.scope_finalize(util.check_scope(src_scope, "src_scope"))
-        dst_scope = util.scope_finalize(util.check_scope(dst_scope, "dst_scope"))
+        dst_scope = util.scope_finalize(util.check_scope(dst_scope, "dst_scope", new=True))
         reuse_dst_scope = util.check_flag(reuse_dst_scope, "reuse_dst_scope")
         if not sgv:
             empty = _TmpInfo.__new__(_TmpInfo)

@@ -157,13 +157,23 @@ def check_callable(value: Any, name: str, allow_none: bool = True) -> Any:
     )
 
 
-def check_scope(value: Any, name: str = "scope") -> str:
-    """``value`` if it is a name-scope string; else a clear ge error naming ``name``."""
-    if isinstance(value, str):
-        return value
-    raise GraphEditTypeError(
-        f"{name} must be a string (a name scope such as 'block_1/'), got {_describe(value)}."
-    )
+def check_scope(value: Any, name: str = "scope", new: bool = False) -> str:
+    """``value`` if it is a name-scope string; else a clear ge error naming ``name``.
+
+    With ``new``, the scope is one ops will be created in, so it must also be a valid op
+    name prefix (letters, digits and ``. _ - /``).
+    """
+    if not isinstance(value, str):
+        raise GraphEditTypeError(
+            f"{name} must be a string (a name scope such as 'block_1/'), got "
+            f"{_describe(value)}."
+        )
+    if new and value and not _OP_NAME.match(value):
+        raise GraphEditValueError(
+            f"{name} '{value}' is not a valid name scope: use letters, digits and . _ - / "
+            "only, starting with a letter, digit or '.'."
+        )
+    return value
 
 
 def _hint_for(obj: Any, expected: str) -> str:
