@@ -14,7 +14,8 @@ result can be compared with a NumPy computation. The surgeries:
    checked against the model with its consumers' input slices zeroed.
 
 Each step prints PASS / FAIL with its numeric check, and before/after pictures are
-written (SVG with Graphviz, else ``.dot``).
+written (SVG with Graphviz, else ``.dot``), plus ``*_diff.html`` pages (``ge.diff_view``)
+that mark the ops each edit added, removed and rewired.
 """
 
 from __future__ import annotations
@@ -187,6 +188,15 @@ class _Pictures:
         self.written.append(path)
         return str(path)
 
+    def diff(self, before: Any, after: Any, name: str, title: str) -> str:
+        """A before/after page (``ge.diff_view``): added, removed and rewired ops marked."""
+        from graph_editor import viewer
+
+        path = self.out / f"{name}.html"
+        viewer.diff_view(before, after, path, title=title, expand="all")
+        self.written.append(path)
+        return str(path)
+
 
 # --------------------------------------------------------------------------------------------
 # The surgeries
@@ -201,6 +211,7 @@ def _noise(pics: _Pictures, x: np.ndarray) -> str:
     reroute_ts = ge.reroute_ts
     m = _Model()
     before = m.run(m.y, {m.x: x})
+    snapshot = m.graph.as_graph_def()  # the edit is in place: keep the graph before it
     with m.graph.as_default(), tf.name_scope("noise"):
         noise = tf.random.normal(tf.shape(m.h1), stddev=0.5, seed=3, name="sample")
         noisy = tf.add(m.h1, noise, name="noisy")
@@ -222,8 +233,9 @@ def _noise(pics: _Pictures, x: np.ndarray) -> str:
     _check(err0 < 1e-5, f"with zero noise the output differs from the original by {err0:.2e}")
     path = pics.draw(m.graph, "1_noise_after", "after: noise added at mlp/layer1/relu",
                      highlight=new_ops)
+    diff = pics.diff(snapshot, m.graph, "1_noise_diff", "noise added at mlp/layer1/relu")
     return (f"max|y - numpy(h1+noise)| = {err:.1e}; output moved by {moved:.2f}; "
-            f"zero noise = original ({err0:.0e}); {path}")
+            f"zero noise = original ({err0:.0e}); {path}, {diff}")
 
 
 def _cut(pics: _Pictures, x: np.ndarray) -> str:
@@ -270,6 +282,7 @@ def _clone(pics: _Pictures, x: np.ndarray) -> str:
 
     copy = ge.copy_with_input_replacements
     m = _Model()
+    snapshot = m.graph.as_graph_def()
     block = ge.sgv_scope("mlp/layer2", graph=m.graph)
     h2_pos = block.output_index(m.h2)
     # Like ge.copy, but the copy reads the original's input h1 instead of a placeholder.
@@ -301,9 +314,10 @@ def _clone(pics: _Pictures, x: np.ndarray) -> str:
     _check(not problems, f"validate found {problems}")
     path = pics.draw(m.graph, "3_clone_after", "after: mlp/layer2 cloned into clone/",
                      highlight=list(clone.ops))
+    diff = pics.diff(snapshot, m.graph, "3_clone_diff", "mlp/layer2 cloned into clone/")
     return (f"{len(clone.ops)} ops copied; clone == original ({err_same:.0e}); after zeroing "
             f"the clone's w the original is unchanged ({err_orig:.0e}) and the clone gives "
-            f"relu(b) ({err_clone:.0e}); {path}")
+            f"relu(b) ({err_clone:.0e}); {path}, {diff}")
 
 
 def _relu6(pics: _Pictures, x: np.ndarray) -> str:
@@ -334,8 +348,9 @@ def _relu6(pics: _Pictures, x: np.ndarray) -> str:
     _check(err6 < 1e-3, f"large inputs: Relu6 model differs from NumPy by {err6:.2e}")
     path = pics.draw(g6, "4_relu6_after", "after: Relu -> Relu6",
                      highlight=[g6.get_operation_by_name(n) for n in relus])
+    diff = pics.diff(m.frozen_graph_def(), g6, "4_relu6_diff", "Relu -> Relu6")
     return (f"{n_edited} Relu -> Relu6; small inputs unchanged ({err_small:.0e}); large "
-            f"inputs clipped as NumPy says ({err6:.0e}, moved {moved:.1f}); {path}")
+            f"inputs clipped as NumPy says ({err6:.0e}, moved {moved:.1f}); {path}, {diff}")
 
 
 def _keras_prune(pics: _Pictures, x: np.ndarray) -> str:

@@ -285,15 +285,17 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
 def _cmd_draw(args: argparse.Namespace) -> int:
     from graph_editor import select, visualize
-    from graph_editor.errors import GraphEditValueError, GraphvizNotFoundError
+    from graph_editor.errors import GraphEditKeyError, GraphEditValueError, GraphvizNotFoundError
     from graph_editor.subgraph import SubGraphView
 
     out = Path(args.output)
     if not out.parent.is_dir():
         raise CommandError(f"output directory does not exist: '{out.parent}'", 2)
     fmt = out.suffix.lstrip(".").lower()
-    if fmt not in ("svg", "png", "pdf", "dot", "gv"):
-        raise CommandError(f"'{out}': the output must end in .svg, .png, .pdf or .dot", 2)
+    if fmt not in ("svg", "png", "pdf", "dot", "gv", "html"):
+        raise CommandError(
+            f"'{out}': the output must end in .html (the offline viewer), .svg, .png, .pdf "
+            "or .dot", 2)
     if args.max_ops is not None and args.max_ops <= 0:
         raise CommandError(f"--max-ops must be positive, got {args.max_ops}", 2)
     if out.is_dir():
@@ -311,6 +313,17 @@ def _cmd_draw(args: argparse.Namespace) -> int:
             raise CommandError(f"no op under scope '{args.scope}' in '{model.path}'", 2)
         obj = SubGraphView(scope_ops)
     n_ops = len(obj.ops) if isinstance(obj, SubGraphView) else len(model.graph.get_operations())
+    title = f"{model.path.name}{' / ' + args.scope if args.scope else ''}"
+    if fmt == "html":
+        from graph_editor import viewer
+
+        expand = "all" if args.expand and "all" in args.expand else args.expand
+        try:
+            viewer.view(obj, out, title=title, expand=expand)
+        except GraphEditKeyError as e:  # an unknown --expand name
+            raise CommandError(_one_line(e), 2) from e
+        print(f"wrote {out} ({n_ops} ops; open it in a browser, no network needed)")
+        return 0
     if n_ops > _PROGRESS_MIN_OPS:
         _progress(f"drawing {n_ops} ops with Graphviz (large graphs take a while) ...")
     try:
@@ -319,7 +332,7 @@ def _cmd_draw(args: argparse.Namespace) -> int:
             out,
             max_ops=args.max_ops,
             collapse_depth=args.collapse_depth,
-            title=f"{model.path.name}{' / ' + args.scope if args.scope else ''}",
+            title=title,
         )
     except GraphvizNotFoundError as e:
         raise CommandError(f"{e} (or write a .dot file: -o OUT.dot)", 1) from e
@@ -386,12 +399,15 @@ def _parser() -> _Parser:
     p = sub.add_parser(
         "draw",
         parents=[common],
-        help="draw a model (or one name scope of it) to SVG / PNG / PDF / DOT",
-        description="Draw a SavedModel signature's graph (calls inlined) or a GraphDef, with "
-        "name scopes as clusters. SVG/PNG/PDF need Graphviz; .dot does not.",
+        help="draw a model (or one name scope of it): offline HTML viewer, SVG, PNG, PDF, DOT",
+        description="Draw a SavedModel signature's graph (calls inlined) or a GraphDef. "
+        ".html writes one self-contained interactive page (pan, zoom, search, details, open "
+        "and close scopes); SVG/PNG/PDF need Graphviz; .dot does not.",
     )
     p.add_argument("path", help="SavedModel directory, or GraphDef .pb / .pbtxt file")
-    p.add_argument("-o", "--output", required=True, help="output file (.svg, .png, .pdf, .dot)")
+    p.add_argument("-o", "--output", required=True,
+                   help="output file: .html (interactive offline viewer), .svg, .png, .pdf, "
+                   ".dot")
     p.add_argument("--scope", help="draw only the ops under this name scope (plus neighbours)")
     p.add_argument("--max-ops", type=int, default=500,
                    help="refuse to draw more nodes than this (default: 500)")
@@ -399,6 +415,9 @@ def _parser() -> _Parser:
                    help="draw name scopes deeper than this as single nodes")
     p.add_argument("--signature", default=None,
                    help="SavedModel signature to draw (default: serving_default)")
+    p.add_argument("--expand", action="append", metavar="SCOPE",
+                   help="show this scope or layer open, down to its ops (repeatable; "
+                   "'all' opens everything)")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.set_defaults(func=_cmd_draw)
 

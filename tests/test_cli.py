@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import tensorflow as tf
 from google.protobuf import text_format
 
 import graph_editor as ge
+from graph_editor._viewer_page import DATA_ID
 from graph_editor.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -299,7 +302,14 @@ def test_demo_runs_every_surgery_and_writes_pictures(tmp_path, capsys):
     ext = "svg" if HAS_DOT else "dot"
     files = sorted(p.name for p in out_dir.iterdir())
     assert "0_model_before." + ext in files and "2_cut_head." + ext in files
-    assert all(name.endswith("." + ext) for name in files)
+    diffs = ["1_noise_diff.html", "3_clone_diff.html", "4_relu6_diff.html"]
+    assert [n for n in files if n.endswith(".html")] == diffs
+    assert all(name.endswith("." + ext) for name in files if name not in diffs)
+    page = (out_dir / "1_noise_diff.html").read_text()
+    data = json.loads(re.search(r'<script type="application/json" id="' + DATA_ID
+                                + r'">(.*?)</script>', page, re.S).group(1))
+    assert "noise/noisy" in data["diff"]["added"]  # the noise ops are marked as added
+    assert data["diff"]["rewired"] == ["mlp/layer2/MatMul"] and not data["diff"]["removed"]
     assert "validate: ok" in out and "max|tail(head(x)) - model(x)|" in out
 
 
@@ -492,3 +502,20 @@ def test_os_errors_are_one_line_with_exit_2(models, capsys, monkeypatch):
     code, _, err = _run(capsys, ["inspect", str(models / "model.pb")])
     assert code == 2
     assert err == "graph-editor inspect: error: Permission denied: '/models/locked.pb'\n"
+
+
+def test_draw_html_writes_the_offline_viewer(models, tmp_path, capsys):
+    out_file = tmp_path / "model.html"
+    code, out, err = _run(capsys, ["draw", str(models / "model.pb"), "-o", str(out_file),
+                                   "--expand", "block"])
+    assert code == 0, err
+    assert out.startswith(f"wrote {out_file} (") and "no network needed" in out
+    page = out_file.read_text()
+    data = json.loads(re.search(r'<script type="application/json" id="' + DATA_ID
+                                + r'">(.*?)</script>', page, re.S).group(1))
+    assert "block/h" in json.dumps(data)
+    assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", page)  # nothing fetched
+    code, _, err = _run(capsys, ["draw", str(models / "model.pb"), "-o",
+                                 str(tmp_path / "m2.html"), "--expand", "no_such_scope"])
+    assert code == 2 and "no_such_scope" in err and err.count("\n") == 1
+    assert not (tmp_path / "m2.html").exists()
