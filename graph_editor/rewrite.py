@@ -739,6 +739,7 @@ def rewrite(
     sink_set = set(sinks)
     extra_sinks: list[str] = []
     dead_sinks: set = set()
+    top = _tf.ops_created_after(graph, 1 << 62)[1]
     try:
         for _ in range(max_iterations):
             report.iterations += 1
@@ -761,8 +762,15 @@ def rewrite(
                     dead_sinks.update(o.name for o in report.replaced_ops[n_before:])
                     extra_sinks.extend(t.op.name for t in results if t is not None)
             report.matches += len(matches)
-    except BaseException:
+    except BaseException as e:
         journal.undo()
+        left = [op.name for op in _tf.ops_created_after(graph, top)[0]]
+        if left and not prune:  # TF cannot delete ops: say which ones stay behind
+            e.add_note(
+                f"graph_editor: the rewrite was undone (every edge is as before); the "
+                f"{len(left)} op(s) the replacement built before the failure stay in the graph, "
+                f"unreachable: {', '.join(left[:8])}{', ...' if len(left) > 8 else ''}."
+            )
         raise
     if prune:
         from graph_editor.passes.strip_unused import strip_unused

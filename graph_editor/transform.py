@@ -34,6 +34,7 @@ from graph_editor import _copy_fast, _edits, _tf, select, subgraph, util
 from graph_editor import _copy_support as support
 from graph_editor._copy_info import TransformerInfo, _TmpInfo, _warn_unwrapped_variables
 from graph_editor.errors import (
+    GraphEditError,
     GraphEditTypeError,
     GraphEditValueError,
     GraphMismatchError,
@@ -247,6 +248,26 @@ def _checked_new_inputs(op: tf.Operation, new_inputs: Any) -> list:
     return new_inputs
 
 
+def _copy_refused(error: Exception, dst_graph: tf.Graph, top: int) -> GraphEditValueError:
+    """TensorFlow refused a copy (shape inference, an attr): a ge error that says what is left.
+
+    The GraphDef import path creates all or nothing; the op-by-op path may have created
+    some ops before the refusal, and TensorFlow cannot delete ops: they are named, and
+    nothing reads them.
+    """
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    left = [op.name for op in _tf.ops_created_after(dst_graph, top)[0]]
+    where = (f" The {len(left)} op(s) created before the refusal are left in the destination "
+             f"graph, unreachable (TensorFlow cannot delete ops): {', '.join(left[:8])}"
+             f"{', ...' if len(left) > 8 else ''}." if left else
+             " Nothing was added to the destination graph.")
+    return GraphEditValueError(
+        f"The copy failed: {lines[0] if lines else type(error).__name__}. A "
+        "replacement or input whose shape or dtype the copied ops cannot take is the usual "
+        f"cause; check the shapes of replacement_ts.{where}"
+    )
+
+
 def _is_default_op_handler(handler: Any) -> tuple[bool, bool, Any]:
     """(fast-path eligible, copy_shape, nodedef_fn) for an op handler."""
     if handler is copy_op_handler:
@@ -383,6 +404,19 @@ class Transformer:
         info = _TmpInfo(sgv, dst_graph, dst_scope, src_scope,
                         share_variables=self.share_variables, transformer=self,
                         original_op_handler=transform_op_if_inside_handler)
+        top = _tf.ops_created_after(dst_graph, 1 << 62)[1]
+        try:
+            order = self._copy_all(info, sgv, dst_graph)
+        except (ValueError, tf.errors.OpError) as e:
+            if isinstance(e, GraphEditError):
+                raise
+            raise _copy_refused(e, dst_graph, top) from e
+        self._assign_collections_and_variables(info, order)
+        return self._transform_sgv(info, sgv, order), TransformerInfo(info)
+
+    def _copy_all(self, info: _TmpInfo, sgv: subgraph.SubGraphView,
+                  dst_graph: tf.Graph) -> list[tf.Operation]:
+        """Create the copies (the GraphDef import path or op by op); their order."""
         eligible, copy_shape, nodedef_fn = _is_default_op_handler(self.transform_op_handler)
         # the copies' attrs are the source's: variables can take shape / dtype from theirs
         info._attrs_as_source = eligible and nodedef_fn is None
@@ -406,8 +440,7 @@ class Transformer:
             support.finalize_colocation(
                 info, [info.transformed_ops[op] for op in info._pending_colocation]
             )
-        self._assign_collections_and_variables(info, order)
-        return self._transform_sgv(info, sgv, order), TransformerInfo(info)
+        return order
 
     # -- per-op path --------------------------------------------------------------------------
 

@@ -641,3 +641,29 @@ def test_a_pattern_naming_a_control_flow_type_may_match_it():
     # A pattern that does not name them never sees them, whatever its shape.
     assert not ge.find_matches(g, ge.OpMatcher(True).input_ops(True, True)
                                .output_ops(None, None))
+
+
+def test_a_failed_rewrite_is_undone_and_names_the_ops_it_left():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [3], name="x")
+        tf.identity(tf.nn.relu(x, name="r1"), name="y1")
+        tf.identity(tf.nn.relu(x * 2.0, name="r2"), name="y2")
+    calls = []
+
+    def replacement(m):
+        calls.append(m.root.name)
+        if len(calls) == 2:
+            raise RuntimeError("the replacement failed")
+        return tf.nn.relu6(m.inputs[0], name="r6")
+
+    before = {op.name: [t.name for t in op.inputs] for op in g.get_operations()}
+    with pytest.raises(RuntimeError, match="the replacement failed") as info:
+        ge.rewrite(g, lambda t: tf.nn.relu(t), replacement)
+    notes = " ".join(getattr(info.value, "__notes__", []))
+    assert "the rewrite was undone" in notes and "r6" in notes
+    after = {op.name: [t.name for t in op.inputs] for op in g.get_operations()
+             if op.name in before}
+    assert after == before  # every pre-existing edge as it was
+    with tf.compat.v1.Session(graph=g) as s:
+        np.testing.assert_allclose(s.run("y1:0", {"x:0": [-1.0, 2.0, 9.0]}), [0.0, 2.0, 9.0])

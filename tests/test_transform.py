@@ -647,3 +647,36 @@ def test_copy_sharing_the_variables_needs_no_initializer():
         s.run(tf.compat.v1.global_variables_initializer())
         ref, out = s.run([y, info.transformed(y)], {x: X2, info.transformed(x): X2})
     np.testing.assert_allclose(out, ref, rtol=1e-6)
+
+
+def _mismatch_graph(padding: int):
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, 3], name="x")
+        h = tf.nn.relu(tf.matmul(tf.nn.relu(x, name="pre"), tf.ones([3, 1]), name="mm"),
+                       name="h")
+        y = tf.identity(h, name="y")
+        z = tf.compat.v1.placeholder(tf.float32, [None, 4], name="z")
+        for k in range(padding):  # a big destination: the copy goes op by op
+            tf.constant(float(k), name=f"pad{k}")
+    return g, x, y, z
+
+
+@pytest.mark.parametrize("padding", [0, 300])
+def test_a_replacement_the_copied_ops_cannot_take_is_a_ge_error_that_says_what_is_left(padding):
+    g, x, y, z = _mismatch_graph(padding)
+    before = {op.name for op in g.get_operations()}
+    with pytest.raises(ge.GraphEditValueError, match="Dimensions must be equal") as info:
+        ge.graph_replace(y, {x: z})
+    left = sorted({op.name for op in g.get_operations()} - before)
+    message = str(info.value)
+    if left:  # op by op: what was created before the refusal is named
+        assert "left in the destination graph, unreachable" in message
+        assert all(name in message for name in left)
+        assert all(not t.consumers() for name in left
+                   for t in g.get_operation_by_name(name).outputs
+                   if not any(c.name in left for c in t.consumers()))
+    else:  # the GraphDef import path creates all or nothing
+        assert "Nothing was added" in message
+    with tf.compat.v1.Session(graph=g) as s:  # the original still runs
+        np.testing.assert_allclose(s.run(y, {x: [[1.0, -2.0, 3.0]]}), [[4.0]])
