@@ -33,6 +33,17 @@ class _TmpInfo:
     ``sgv_inputs_set``, ``transformed_ops``, ``transformed_ts``, ``collections``,
     ``control_outputs``, ``tmp_cyclic_ts``, ``cyclic_ops``, ``new_name``)."""
 
+    @classmethod
+    def empty(cls, dst_graph: tf.Graph, src_scope: str, dst_scope: str) -> _TmpInfo:
+        """The info of a copy of nothing: what ``TransformerInfo`` reads, all empty."""
+        info = cls.__new__(cls)
+        info.graph, info.scope = None, src_scope
+        info.graph_, info.scope_ = dst_graph, dst_scope
+        info.transformed_ops, info._original_ops = {}, {}
+        info.transformed_ts, info._original_ts = support.IdMap(), support.IdMap()
+        info._transformed_vars, info._original_vars = {}, {}
+        return info
+
     def __init__(self, sgv: subgraph.SubGraphView, dst_graph: tf.Graph, dst_scope: str,
                  src_scope: str, share_variables: bool = False,
                  transformer: Any = None, original_op_handler: Any = None) -> None:

@@ -99,12 +99,10 @@ class _VState:
         return res
 
     def to_view(self, into: subgraph.SubGraphView | None = None) -> subgraph.SubGraphView:
-        view = subgraph.SubGraphView()
-        view._graph = self.graph
-        view._ops = list(self.ops)
-        view._input_ts = [_edits.resolve(t) for t in self.inputs]
-        view._output_ts = [_edits.resolve(t) for t in self.outputs]
-        view._passthrough_ts = [_edits.resolve(t) for t in self.passthroughs]
+        view = subgraph.SubGraphView._from_parts(
+            self.graph, list(self.ops), [_edits.resolve(t) for t in self.inputs],
+            [_edits.resolve(t) for t in self.outputs],
+            [_edits.resolve(t) for t in self.passthroughs])
         if into is not None:
             into._assign_from(view)
             return into

@@ -130,14 +130,26 @@ class SubGraphView:
     # Copies and remapping
     # ----------------------------------------------------------------------------------------
 
-    def __copy__(self) -> SubGraphView:
-        res = self.__class__.__new__(self.__class__)
-        res._graph = self._graph
-        res._ops = list(self._ops)
-        res._passthrough_ts = list(self._passthrough_ts)
-        res._input_ts = list(self._input_ts)
-        res._output_ts = list(self._output_ts)
+    @classmethod
+    def _from_parts(cls, graph: tf.Graph | None, ops: list, inputs: list, outputs: list,
+                    passthroughs: list | None = None) -> SubGraphView:
+        """A view from parts the caller already computed and checked (no boundary pass).
+
+        The library's copies and in-place edits know a view's ops and boundary tensors
+        exactly; this is the one place besides ``__init__`` that sets a view's fields. The
+        lists are taken as they are (not copied).
+        """
+        res = cls.__new__(cls)
+        res._graph = graph
+        res._ops = ops
+        res._passthrough_ts = passthroughs if passthroughs is not None else []
+        res._input_ts = inputs
+        res._output_ts = outputs
         return res
+
+    def __copy__(self) -> SubGraphView:
+        return self._from_parts(self._graph, list(self._ops), list(self._input_ts),
+                                list(self._output_ts), list(self._passthrough_ts))
 
     def copy(self) -> SubGraphView:
         """A new view with copies of the lists (the graph itself is not copied).

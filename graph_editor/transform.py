@@ -377,12 +377,7 @@ class Transformer:
         dst_scope = util.scope_finalize(util.check_scope(dst_scope, "dst_scope", new=True))
         reuse_dst_scope = util.check_flag(reuse_dst_scope, "reuse_dst_scope")
         if not sgv:
-            empty = _TmpInfo.__new__(_TmpInfo)
-            empty.graph, empty.scope = None, src_scope
-            empty.graph_, empty.scope_ = dst_graph, dst_scope
-            empty.transformed_ops, empty._original_ops = {}, {}
-            empty.transformed_ts, empty._original_ts = support.IdMap(), support.IdMap()
-            empty._transformed_vars, empty._original_vars = {}, {}
+            empty = _TmpInfo.empty(dst_graph, src_scope, dst_scope)
             return subgraph.SubGraphView(), TransformerInfo(empty)
         if dst_graph.finalized:
             raise GraphEditValueError(
@@ -589,13 +584,7 @@ class Transformer:
                         for t in sgv.outputs if t.op in ops_map]
         else:
             outputs_ = [t_ for t_ in (ts_map.get(t) for t in sgv.outputs) if t_ is not None]
-        res = subgraph.SubGraphView.__new__(subgraph.SubGraphView)
-        res._graph = info.graph_
-        res._ops = ops_
-        res._passthrough_ts = []
-        res._input_ts = inputs_
-        res._output_ts = outputs_
-        return res
+        return subgraph.SubGraphView._from_parts(info.graph_, ops_, inputs_, outputs_)
 
 
 # --------------------------------------------------------------------------------------------
@@ -614,13 +603,8 @@ def _as_view(sgv: Any) -> subgraph.SubGraphView:
     ops = sgv.get_operations()
     if not ops:
         return subgraph.SubGraphView()
-    view = subgraph.SubGraphView.__new__(subgraph.SubGraphView)
-    view._graph = sgv
-    view._ops = ops
-    view._passthrough_ts = []
-    view._input_ts = []
-    view._output_ts = [t for op in ops for t in op.outputs if not t.consumers()]
-    return view
+    outputs = [t for op in ops for t in op.outputs if not t.consumers()]
+    return subgraph.SubGraphView._from_parts(sgv, ops, [], outputs)
 
 
 def _dst_graph(sgv: subgraph.SubGraphView, dst_graph: tf.Graph | None) -> tf.Graph:
