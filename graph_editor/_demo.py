@@ -5,11 +5,11 @@ The model is a ``tf.compat.v1`` MLP ``x[?,4] -> 8 (relu) -> 8 (relu) -> 3`` in a
 result can be compared with a NumPy computation. The surgeries:
 
 1. noise insertion: add Gaussian noise to the first hidden layer (``ge.reroute_ts``);
-2. cut: split the model in two at a tensor found by ``ge.find_cut_points``, as two
-   GraphDefs (head pruned to the cut tensor, tail with the cut tensor made a placeholder);
+2. cut: split the model in two at a tensor found by ``ge.find_cut_points``, with
+   ``ge.strip_unused`` (head: up to the cut tensor; tail: from it, made a placeholder);
 3. clone: copy the second layer with independent variables
    (``ge.copy_with_input_replacements``, i.e. ``ge.copy`` wired to the same input);
-4. op replacement: Relu -> Relu6 through a GraphDef NodeDef edit and a re-import;
+4. op replacement: Relu -> Relu6 with ``ge.replace_op_type``;
 5. Keras pruning: half the channels of a small residual Keras model (``surgeon.prune``),
    checked against the model with its consumers' input slices zeroed.
 
@@ -128,17 +128,6 @@ def _backward_closure(gd: Any, names: list[str]) -> set[str]:
     return keep
 
 
-def _pruned(gd: Any, names: list[str]) -> Any:
-    import tensorflow as tf
-
-    keep = _backward_closure(gd, names)
-    out = tf.compat.v1.GraphDef()
-    out.versions.CopyFrom(gd.versions)
-    out.library.CopyFrom(gd.library)
-    out.node.extend(n for n in gd.node if n.name in keep)
-    return out
-
-
 def _import(gd: Any) -> Any:
     import tensorflow as tf
 
@@ -239,28 +228,16 @@ def _noise(pics: _Pictures, x: np.ndarray) -> str:
 
 
 def _cut(pics: _Pictures, x: np.ndarray) -> str:
-    import tensorflow as tf
-
     import graph_editor as ge
 
     m = _Model()
     cut_points = [t.name for t in ge.find_cut_points(m.graph, [m.x], [m.y])]
     cut = m.h1.name
     _check(cut in cut_points, f"{cut} is not among the cut points {cut_points}")
-    cut_node = m.h1.op.name
-    frozen = m.frozen_graph_def()
-    head_gd = _pruned(frozen, [cut_node])
-    tail_gd = tf.compat.v1.GraphDef()
-    tail_gd.CopyFrom(frozen)
-    for node in tail_gd.node:
-        if node.name == cut_node:
-            node.Clear()
-            node.name = cut_node
-            node.op = "Placeholder"
-            node.attr["dtype"].type = tf.float32.as_datatype_enum
-            node.attr["shape"].shape.CopyFrom(tf.TensorShape([None, 8]).as_proto())
-    tail_gd = _pruned(tail_gd, ["y"])
-    head, tail = _import(head_gd), _import(tail_gd)
+    frozen = _import(m.frozen_graph_def())
+    head = ge.strip_unused(frozen, [], [cut])  # x -> the cut tensor
+    tail = ge.strip_unused(frozen, [cut], ["y"])  # the cut tensor, now a placeholder -> y
+    head_gd, tail_gd = head.as_graph_def(), tail.as_graph_def()
     mid = _run_graph(head, cut, {"x:0": x})
     y_cut = _run_graph(tail, "y:0", {cut: mid})
     y_ref = m.run(m.y, {m.x: x})
@@ -325,16 +302,14 @@ def _relu6(pics: _Pictures, x: np.ndarray) -> str:
 
     m = _Model()
     relus = [op.name for op in ge.filter_ops(m.graph, lambda op: op.type == "Relu")]
-    frozen = m.frozen_graph_def()
-    n_edited = 0
-    for node in frozen.node:
-        if node.name in relus:
-            node.op = "Relu6"
-            n_edited += 1
+    g6 = _import(m.frozen_graph_def())
+    report = ge.replace_op_type(g6, "Relu", "Relu6")
+    n_edited = report.matches
     _check(n_edited == len(relus) == 2, f"expected 2 Relu ops, edited {n_edited}")
-    g6 = _import(frozen)
-    _check(sorted(op.name for op in g6.get_operations() if op.type == "Relu6") == sorted(relus),
-           "the re-imported graph lacks the Relu6 ops")
+    g6 = ge.strip_unused(g6, [], ["y"])  # drop the replaced Relu ops
+    new_relu6 = [op for op in g6.get_operations() if op.type == "Relu6"]
+    _check(len(new_relu6) == 2 and not any(op.type == "Relu" for op in g6.get_operations()),
+           "the edited graph lacks the Relu6 ops")
     small, big = x * 0.1, x * 50.0
     y_small = _run_graph(g6, "y:0", {"x:0": small})
     y_big = _run_graph(g6, "y:0", {"x:0": big})
@@ -346,8 +321,7 @@ def _relu6(pics: _Pictures, x: np.ndarray) -> str:
     _check(moved > 1e-2, "large inputs: Relu6 changed nothing")
     err6 = _maxdiff(y_big, m.numpy_from(0, big, act=lambda v: np.clip(v, 0.0, 6.0)))
     _check(err6 < 1e-3, f"large inputs: Relu6 model differs from NumPy by {err6:.2e}")
-    path = pics.draw(g6, "4_relu6_after", "after: Relu -> Relu6",
-                     highlight=[g6.get_operation_by_name(n) for n in relus])
+    path = pics.draw(g6, "4_relu6_after", "after: Relu -> Relu6", highlight=new_relu6)
     diff = pics.diff(m.frozen_graph_def(), g6, "4_relu6_diff", "Relu -> Relu6")
     return (f"{n_edited} Relu -> Relu6; small inputs unchanged ({err_small:.0e}); large "
             f"inputs clipped as NumPy says ({err6:.0e}, moved {moved:.1f}); {path}, {diff}")
