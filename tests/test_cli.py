@@ -322,7 +322,8 @@ def test_demo_without_graphviz_writes_dot_and_says_so(tmp_path, capsys, monkeypa
     assert "Graphviz not found: writing .dot files instead of .svg" in out
     assert "pip install tf-graph-editor[viz]" in out
     files = sorted(p.name for p in out_dir.iterdir())
-    assert files and all(name.endswith(".dot") for name in files)
+    assert files and all(name.endswith((".dot", "_diff.html")) for name in files)
+    assert sum(name.endswith(".html") for name in files) == 3  # the diff pages need no Graphviz
 
 
 def test_demo_reports_failures_with_exit_1(tmp_path, capsys, monkeypatch):
