@@ -62,6 +62,7 @@ from graph_editor.errors import (
     GraphValidationError,
     GraphvizNotFoundError,
     LiveSessionWarning,
+    RenderTimeoutError,
 )
 from graph_editor.functions import (
     crossing_tensors,
@@ -196,6 +197,7 @@ __all__ = [
     "GraphFinalizedError",
     "GraphValidationError",
     "GraphvizNotFoundError",
+    "RenderTimeoutError",
     "CutError",
     "CaptureError",
     "ChannelGroupError",
