@@ -780,7 +780,7 @@ def test_applications_models_render_one_node_per_layer(name, tmp_path):
     if HAS_DOT:
         import html
 
-        svg = ge.render(cf, tmp_path / f"{name}.svg", timeout=60).read_text()
+        svg = ge.render(cf, tmp_path / f"{name}.svg", timeout=30).read_text()
         titles = [html.unescape(t) for t in
                   re.findall(r'class="node">\s*<title>([^<]*)</title>', svg)]
         assert len(titles) == len(expected) + 1
