@@ -80,6 +80,7 @@ _EXPORTS: dict[str, str] = {
             "GraphValidationError",
             "GraphvizNotFoundError",
             "LiveSessionWarning",
+            "RenderTimeoutError",
             "AmbiguousNameWarning",
             "VariableInitializerWarning",
         ),
@@ -315,6 +316,7 @@ if TYPE_CHECKING:  # static analysers and IDEs see the eager imports
         GraphValidationError,
         GraphvizNotFoundError,
         LiveSessionWarning,
+        RenderTimeoutError,
         VariableInitializerWarning,
     )
     from graph_editor.functions import (  # noqa: F401
@@ -462,6 +464,7 @@ __all__ = [
     "GraphFinalizedError",
     "GraphValidationError",
     "GraphvizNotFoundError",
+    "RenderTimeoutError",
     "CutError",
     "CaptureError",
     "ChannelGroupError",

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -283,6 +284,26 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------------
 
 
+# The library's hints name its keyword arguments; the command's users get its options.
+_CLI_SPELLINGS = (
+    (re.compile(r"\bcollapse_depth=(\d+)"), r"--collapse-depth \1"),
+    (re.compile(r"\bmax_ops=(\d+)"), r"--max-ops \1"),
+    (re.compile(r"\bmax_ops \(None: no limit\)"), "--max-ops"),
+    (re.compile(r"\blayers=None, the default here"), "without --op-level"),
+    (re.compile(r"\blayers=False"), "--op-level"),
+    (re.compile(r"\bexpand= (opens|keeps)"), r"--expand \1"),
+    (re.compile(r"\(e\.g\. ge\.sgv_scope\('<scope>', graph=graph\)\)"), "(--scope SCOPE)"),
+    (re.compile(r"\(ge\.view\(obj, 'x\.html'\)\)"), "(-o model.html)"),
+    (re.compile(r"\braise timeout= \(None: no limit\)"), "raise --timeout"),
+)
+
+
+def _cli_spelling(text: str) -> str:
+    for pattern, repl in _CLI_SPELLINGS:
+        text = pattern.sub(repl, text)
+    return text
+
+
 def _cmd_draw(args: argparse.Namespace) -> int:
     from graph_editor import select, visualize
     from graph_editor.errors import GraphEditKeyError, GraphEditValueError, GraphvizNotFoundError
@@ -333,18 +354,16 @@ def _cmd_draw(args: argparse.Namespace) -> int:
             max_ops=args.max_ops,
             collapse_depth=args.collapse_depth,
             title=title,
+            expand=args.expand,
+            layers=False if args.op_level else None,
+            timeout=args.timeout,
         )
     except GraphvizNotFoundError as e:
         raise CommandError(f"{e} (or write a .dot file: -o OUT.dot)", 1) from e
+    except GraphEditKeyError as e:  # an unknown --expand name
+        raise CommandError(_cli_spelling(_one_line(e)), 2) from e
     except GraphEditValueError as e:
-        text = str(e).removeprefix("to_dot: ")
-        if "max_ops" in text:
-            text = (
-                text.split(", more than")[0] + f", more than --max-ops {args.max_ops}: draw "
-                "one scope (--scope SCOPE), collapse scopes (--collapse-depth 1) or raise "
-                "--max-ops"
-            )
-        raise CommandError(text, 1) from e
+        raise CommandError(_cli_spelling(str(e).removeprefix("to_dot: ")), 1) from e
     print(f"wrote {out} ({n_ops} ops)")
     return 0
 
@@ -418,6 +437,10 @@ def _parser() -> _Parser:
     p.add_argument("--expand", action="append", metavar="SCOPE",
                    help="show this scope or layer open, down to its ops (repeatable; "
                    "'all' opens everything)")
+    p.add_argument("--op-level", action="store_true",
+                   help="one node per op even for a Keras / TF2 model (default: per layer)")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="stop Graphviz after this long (default: 60)")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.set_defaults(func=_cmd_draw)
 

@@ -22,6 +22,7 @@ __all__ = [
     "GraphEditAssertionError",
     "GraphMismatchError",
     "GraphvizNotFoundError",
+    "RenderTimeoutError",
     "GraphValidationError",
     "GraphFinalizedError",
     "LiveSessionWarning",
@@ -76,6 +77,14 @@ class GraphvizNotFoundError(GraphEditError, ImportError):
     """
 
     __init__ = ImportError.__init__  # keeps ImportError's ``name`` / ``path`` keywords
+
+
+class RenderTimeoutError(GraphEditValueError):
+    """Graphviz did not finish a picture within ``ge.render(..., timeout=)``.
+
+    The message names smaller pictures (one node per layer, fewer expanded layers, collapsed
+    scopes, a part of the graph, the HTML viewer) with the node counts they would draw.
+    """
 
 
 class GraphValidationError(GraphEditValueError):

@@ -2,17 +2,19 @@
 
 "Always visualize! Print out everything and visualize everything after each action!"
 Every function here takes a ``tf.Graph``, a :class:`~graph_editor.SubGraphView`, an op or a
-list of ops (``to_networkx`` / ``summary`` / ``to_dot`` / ``render`` also accept a
-``GraphDef`` or anything with a ``.graph``, such as a ``ConcreteFunction``)::
+list of ops (``to_networkx`` / ``summary`` / ``to_dot`` / ``render`` also accept a Keras
+model, a ``GraphDef`` or anything with a ``.graph``, such as a ``ConcreteFunction``)::
 
     print(ge.summary(graph))                      # name, type, inputs, outputs, device
     nxg = ge.to_networkx(graph)                   # networkx.MultiDiGraph
     text = ge.to_dot(graph, highlight=sgv)        # Graphviz DOT source, view highlighted
-    ge.render(sgv, "view.svg")                    # needs Graphviz (the ``viz`` extra)
+    ge.render(model, "model.svg")                 # Keras: one node per layer
+    ge.render(sgv, "view.svg", timeout=30)        # needs Graphviz's dot program
     ge.write_tensorboard(graph, "logs/")          # TensorBoard's Graphs tab
 
-Only :func:`render` to SVG / PNG / PDF needs Graphviz (the ``graphviz`` Python package or
-the ``dot`` program); everything else needs TensorFlow and networkx only.
+Only :func:`render` to SVG / PNG / PDF needs Graphviz (the ``dot`` program, run with a time
+limit); everything else needs TensorFlow and networkx only. The layer grouping lives in
+``graph_editor._layer_view``, the two DOT writers in ``_layer_dot`` and ``_op_dot``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -30,11 +33,15 @@ from typing import Any
 import networkx as nx
 import tensorflow as tf
 
-from graph_editor import util
+from graph_editor import _draw_plan, _layer_dot, _op_dot, util
+from graph_editor._layer_dot import _q as _q  # re-exported: tests and callers use them
+from graph_editor._op_dot import _INPUT_COLOR as _INPUT_COLOR
+from graph_editor._op_dot import _OUTPUT_COLOR as _OUTPUT_COLOR
 from graph_editor.errors import (
     GraphEditTypeError,
     GraphEditValueError,
     GraphvizNotFoundError,
+    RenderTimeoutError,
 )
 from graph_editor.subgraph import SubGraphView
 
@@ -47,6 +54,7 @@ __all__ = [
     "has_graphviz",
     "op_type_histogram",
     "DEFAULT_MAX_OPS",
+    "DEFAULT_TIMEOUT",
     "INSTALL_HINT",
 ]
 
@@ -54,11 +62,14 @@ __all__ = [
 #: take long and are unreadable.
 DEFAULT_MAX_OPS = 500
 
+#: Default ``timeout`` of :func:`render`, in seconds: Graphviz is stopped after this long.
+DEFAULT_TIMEOUT = 60.0
+
 #: How to get Graphviz, as said by :class:`~graph_editor.errors.GraphvizNotFoundError`.
 INSTALL_HINT = (
-    "Install Graphviz: `pip install tf-graph-editor[viz]` (the Python bindings) and the "
-    "`dot` program (`apt-get install graphviz`, `brew install graphviz` or "
-    "`conda install graphviz`). Without it, write DOT text with ge.to_dot() or "
+    "Install Graphviz's `dot` program (`apt-get install graphviz`, `brew install graphviz` "
+    "or `conda install graphviz`); `pip install tf-graph-editor[viz]` adds the Python "
+    "helpers (graphviz, pydot). Without it, write DOT text with ge.to_dot() or "
     "render(..., 'out.dot')."
 )
 
@@ -79,8 +90,21 @@ def _graph_from_graph_def(gd: Any) -> tf.Graph:
     return graph
 
 
+def _keras_model(obj: Any) -> Any:
+    """``obj`` if it is a Keras model (Keras is only looked at when already imported)."""
+    keras = sys.modules.get("keras")
+    model_cls = getattr(keras, "Model", None) if keras is not None else None
+    return obj if model_cls is not None and isinstance(obj, model_cls) else None
+
+
 def _resolve(obj: Any, what: str) -> tuple[tf.Graph, list[tf.Operation], SubGraphView | None]:
-    """``(graph, ops, view)`` for a graph, GraphDef, view, op, list of ops or ``.graph`` holder."""
+    """``(graph, ops, view)`` for a Keras model, graph, GraphDef, view, op, list of ops or
+    ``.graph`` holder."""
+    if _keras_model(obj) is not None:
+        from graph_editor.keras import graph_from_keras  # a model only: keras.py is above us
+
+        graph = graph_from_keras(obj)
+        return graph, graph.get_operations(), None
     if isinstance(obj, SubGraphView):
         if not obj:
             raise GraphEditValueError(f"{what}: the SubGraphView is empty, nothing to show.")
@@ -106,8 +130,8 @@ def _resolve(obj: Any, what: str) -> tuple[tf.Graph, list[tf.Operation], SubGrap
             raise GraphEditValueError(f"{what}: the list of ops is empty, nothing to show.")
         return ops[0].graph, ops, None
     raise GraphEditTypeError(
-        f"{what} expects a tf.Graph, a GraphDef, a SubGraphView, an op or a list of ops, "
-        f"got {util._describe(obj)}."
+        f"{what} expects a Keras model, a tf.Graph, a GraphDef, a SubGraphView, an op or a "
+        f"list of ops, got {util._describe(obj)}."
     )
 
 
@@ -133,7 +157,7 @@ def op_type_histogram(obj: Any) -> list[tuple[str, int]]:
     """Count the ops of each type, most frequent first (ties by name).
 
     Args:
-        obj: a graph, GraphDef, view, op or list of ops.
+        obj: a Keras model, graph, GraphDef, view, op or list of ops.
 
     Returns:
         ``[(op_type, count), ...]``.
@@ -171,7 +195,8 @@ def summary(obj: Any, max_rows: int | None = None) -> str:
     view's ops in a table, then its inputs and outputs with their dtypes and shapes.
 
     Args:
-        obj: a ``tf.Graph``, a ``GraphDef``, a :class:`SubGraphView`, an op or a list of ops.
+        obj: a Keras model (the ops of ``ge.graph_from_keras(model)``), a ``tf.Graph``, a
+            ``GraphDef``, a :class:`SubGraphView`, an op or a list of ops.
         max_rows: show at most this many ops (None: all); a last line says how many were
             left out.
 
@@ -283,7 +308,8 @@ def to_networkx(obj: Any, control: bool = True) -> nx.MultiDiGraph:
     ``G.graph["outputs"]`` list the names of its boundary tensors.
 
     Args:
-        obj: a graph, GraphDef, view, op or list of ops.
+        obj: a Keras model (its ``ge.graph_from_keras`` graph), graph, GraphDef, view, op or
+            list of ops.
         control: include control edges.
 
     Returns:
@@ -343,70 +369,6 @@ def to_networkx(obj: Any, control: bool = True) -> nx.MultiDiGraph:
 # --------------------------------------------------------------------------------------------
 
 
-def _q(text: str) -> str:
-    """A DOT double-quoted ID."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _label(*parts: str) -> str:
-    """A DOT label of several lines (each escaped)."""
-    return '"' + "\\n".join(p.replace("\\", "\\\\").replace('"', '\\"') for p in parts) + '"'
-
-
-_NODE_STYLE = {
-    "Placeholder": 'shape=invhouse, style=filled, fillcolor="#dbeafe"',
-    "PlaceholderWithDefault": 'shape=invhouse, style=filled, fillcolor="#dbeafe"',
-    "Const": 'shape=box, style="rounded,filled", fillcolor="#f3f4f6", fontsize=9',
-    "VarHandleOp": 'shape=cylinder, style=filled, fillcolor="#dcfce7"',
-    "VariableV2": 'shape=cylinder, style=filled, fillcolor="#dcfce7"',
-    "Variable": 'shape=cylinder, style=filled, fillcolor="#dcfce7"',
-}
-_DEFAULT_STYLE = 'shape=box, style="rounded,filled", fillcolor="#ffffff"'
-_HIGHLIGHT_STYLE = 'shape=box, style="rounded,filled,bold", fillcolor="#fde68a", penwidth=2'
-_CONTEXT_STYLE = 'shape=box, style="rounded,dashed", color="#9ca3af", fontcolor="#6b7280"'
-_INPUT_COLOR = "#2563eb"
-_OUTPUT_COLOR = "#dc2626"
-
-
-def _highlight_sets(
-    highlight: Any, graph: tf.Graph
-) -> tuple[set, dict[int, int], dict[int, int]]:
-    """(ops, {id(input): position}, {id(output): position}) to highlight."""
-    if highlight is None:
-        return set(), {}, {}
-    view = highlight if isinstance(highlight, SubGraphView) else SubGraphView(highlight)
-    if view and view.graph is not graph:
-        raise GraphEditValueError(
-            "to_dot: highlight= belongs to another graph than the one drawn; pass a view or "
-            "ops of the drawn graph."
-        )
-    hl_in: dict[int, int] = {}
-    hl_out: dict[int, int] = {}
-    for i, t in enumerate(view.inputs):
-        hl_in.setdefault(id(t), i)
-    for i, t in enumerate(view.outputs):
-        hl_out.setdefault(id(t), i)
-    return set(view.ops), hl_in, hl_out
-
-
-def _node_id_fn(collapse_depth: int | None):
-    """op name -> DOT node id; collapsed scopes get the id ``scope/`` (op names never end in /)."""
-    if collapse_depth is None:
-        return lambda name: name
-    if not isinstance(collapse_depth, int) or collapse_depth < 0:
-        raise GraphEditValueError(
-            f"collapse_depth must be None or an int >= 0, got {collapse_depth!r}."
-        )
-
-    def node_id(name: str) -> str:
-        parts = name.split("/")
-        if len(parts) - 1 > collapse_depth:  # scope deeper than collapse_depth levels
-            return "/".join(parts[: collapse_depth + 1]) + "/"
-        return name
-
-    return node_id
-
-
 def to_dot(
     obj: Any,
     *,
@@ -418,168 +380,91 @@ def to_dot(
     context: bool = True,
     rankdir: str = "TB",
     title: str | None = None,
+    layers: bool | None = None,
+    expand: str | list[str] | None = None,
 ) -> str:
-    """Graphviz DOT source of a graph, with name scopes drawn as nested clusters.
+    """Graphviz DOT source of a graph: one node per Keras layer, or per op in scope clusters.
 
-    A :class:`SubGraphView` is drawn with its ops highlighted, plus (``context=True``) the
-    ops just outside it, dashed: the producers of its inputs and the consumers of its
-    outputs. Edges carrying the view's inputs are blue and labelled ``in i``, those carrying
-    its outputs red and labelled ``out j``. ``highlight=`` does the same for a view or ops
-    inside a whole drawn graph. Control edges are dashed. The DOT text needs no Graphviz;
-    turn it into a picture with :func:`render` or any Graphviz tool.
+    **Keras / TF2 graphs** (a Keras model, ``ge.graph_from_keras(model)``, a model's
+    ``tf.function`` graph, an inlined SavedModel signature) are drawn one node per layer:
+    its name, type, output shape and parameter count, with edges between layers. Variable
+    placeholders and reads, constants and call plumbing (``Func/...`` identities) are folded
+    into the layer that uses them (the ``params (N vars)`` line), never drawn.
+    ``expand=["block_3"]`` draws the named layers (or every layer whose name starts with
+    ``block_3_``) as their ops, in a cluster. ``layers=False`` draws every op instead.
+
+    **Other graphs** (plain ``tf.compat.v1`` graphs, views, lists of ops) are drawn one node
+    per op with name scopes as nested clusters. A :class:`SubGraphView` is drawn with its ops
+    highlighted, plus (``context=True``) the ops just outside it, dashed. Edges carrying the
+    view's inputs are blue and labelled ``in i``, those carrying its outputs red and labelled
+    ``out j``. ``highlight=`` does the same for a view or ops inside a whole drawn graph.
+    Control edges are dashed. The DOT text needs no Graphviz; :func:`render` draws it.
 
     Args:
-        obj: a graph, GraphDef, view, op or list of ops.
+        obj: a Keras model, graph, GraphDef, ``ConcreteFunction``, view, op or list of ops.
         highlight: a view or ops (of the drawn graph) to highlight.
-        max_ops: refuse to draw more than this many nodes (after collapsing); None: no limit.
-        collapse_depth: draw each name scope nested deeper than this many levels as one
-            node ``scope/ (N ops)``; 0 collapses every top-level scope. None: no collapsing.
+        max_ops: refuse to draw more than this many nodes (what is drawn: layers, expanded
+            ops, collapsed scopes); None: no limit.
+        collapse_depth: op level: draw each name scope nested deeper than this many levels
+            as one node ``scope/ (N ops)`` (0 collapses every top-level scope); layer level:
+            the same for nested models' layers. None: no collapsing.
         control: draw control edges.
-        show_shapes: label data edges with dtype and shape (e.g. ``float32[?,4]``).
+        show_shapes: label op-level data edges with dtype and shape (``float32[?,4]``);
+            layer nodes always show their output shape.
         context: for a view, also draw the ops around it.
         rankdir: Graphviz layout direction (``"TB"`` or ``"LR"``).
         title: a title drawn above the graph.
+        layers: None: one node per layer when the graph has Keras layer structure (whole
+            graphs only), else per op; True: per layer (an error without structure); False:
+            per op.
+        expand: layer level: layers to draw as their ops (names, name prefixes such as
+            ``"block_3"``, or scopes); op level: name scopes kept open by collapse_depth.
 
     Returns:
         The DOT text (``digraph G { ... }``).
 
     Raises:
         GraphEditValueError: more than ``max_ops`` nodes to draw (the message says how to
-            draw less), or ``highlight`` is from another graph.
+            draw less, counting each route), ``highlight`` is from another graph, or
+            ``layers=True`` without layer structure.
+        GraphEditKeyError: an ``expand=`` item names no layer or scope.
 
     Example:
         >>> print(ge.to_dot(graph, highlight=ge.sgv("c|d", graph=graph))[:30])
         digraph G {
+        >>> dot = ge.to_dot(keras_model, expand=["block_3"])   # one node per layer
     """
+    return _plan_and_dot(obj, highlight=highlight, max_ops=max_ops, collapse_depth=collapse_depth,
+                         control=control, show_shapes=show_shapes, context=context,
+                         rankdir=rankdir, title=title, layers=layers, expand=expand)[1]
+
+
+def _plan_and_dot(obj: Any, *, highlight: Any, max_ops: int | None, collapse_depth: Any,
+                  control: bool, show_shapes: bool, context: bool, rankdir: str,
+                  title: str | None, layers: Any, expand: Any) -> tuple[_draw_plan.Plan, str]:
+    model = _keras_model(obj)
     graph, ops, view = _resolve(obj, "to_dot")
+    whole = view is None and (
+        model is not None
+        or isinstance(obj, (tf.Graph, tf.compat.v1.GraphDef))
+        or (isinstance(getattr(obj, "graph", None), tf.Graph) and not isinstance(obj, tf.Operation))
+    )
+    plan = _draw_plan.make_plan(graph, ops, view, whole=whole, model=model, layers=layers,
+                                collapse_depth=collapse_depth, expand=expand, context=context)
+    if max_ops is not None and plan.n_nodes > max_ops:
+        raise GraphEditValueError(_draw_plan.too_many_message(plan, max_ops))
     if view is not None and highlight is None:
         highlight = view
-    hl_ops, hl_in, hl_out = _highlight_sets(highlight, graph)
-    drawn = list(ops)
-    context_ops: set[tf.Operation] = set()
-    if view is not None and context:
-        seen = set(drawn)
-        for t in view.inputs:
-            if t.op not in seen:
-                seen.add(t.op)
-                context_ops.add(t.op)
-                drawn.append(t.op)
-        for t in view.outputs:
-            for consumer in t.consumers():
-                if consumer not in seen:
-                    seen.add(consumer)
-                    context_ops.add(consumer)
-                    drawn.append(consumer)
-    node_id = _node_id_fn(collapse_depth)
-
-    # Nodes: op nodes, or collapsed scope nodes with their op counts.
-    node_of: dict[tf.Operation, str] = {}
-    members: dict[str, list[tf.Operation]] = {}
-    for op in drawn:
-        nid = node_id(op.name)
-        node_of[op] = nid
-        members.setdefault(nid, []).append(op)
-    if max_ops is not None and len(members) > max_ops:
-        raise GraphEditValueError(
-            f"to_dot: {len(members)} nodes to draw ({len(drawn)} ops), more than "
-            f"max_ops={max_ops}. Draw a part (e.g. ge.sgv_scope('<scope>', graph=graph)), "
-            "collapse name scopes (collapse_depth=1), or raise max_ops (None: no limit)."
-        )
-
-    # Cluster tree: scope path -> node ids directly in it.
-    tree: dict[str, list[str]] = {}
-    for nid in members:
-        parent = util.scope_dirname(nid.rstrip("/"))
-        tree.setdefault(parent, []).append(nid)
-    children: dict[str, dict[str, None]] = {}  # parent scope -> sub-scopes, ordered
-    for scope in list(tree):
-        while scope:
-            parent = util.scope_dirname(scope[:-1])
-            kids = children.setdefault(parent, {})
-            if scope in kids:
-                break
-            kids[scope] = None
-            scope = parent
-
-    lines = [f"digraph {_q('G')} {{"]
-    lines.append(f"  graph [rankdir={_q(rankdir)}, fontname=Helvetica, fontsize=11];")
-    lines.append("  node [fontname=Helvetica, fontsize=10];")
-    lines.append("  edge [fontname=Helvetica, fontsize=8];")
-    if title:
-        lines.append(f"  label={_q(title)}; labelloc=t;")
-
-    def node_line(nid: str, indent: str) -> str:
-        group = members[nid]
-        if nid.endswith("/"):
-            label = _label(util.scope_basename(nid[:-1]) + "/", f"({len(group)} ops)")
-            style = 'shape=box3d, style=filled, fillcolor="#e5e7eb"'
-            if any(op in hl_ops for op in group):
-                style = 'shape=box3d, style="filled,bold", fillcolor="#fde68a", penwidth=2'
-            tooltip = nid
-        else:
-            op = group[0]
-            label = _label(util.scope_basename(op.name), op.type)
-            if op in hl_ops:
-                style = _HIGHLIGHT_STYLE
-            elif op in context_ops:
-                style = _CONTEXT_STYLE
-            else:
-                style = _NODE_STYLE.get(op.type, _DEFAULT_STYLE)
-            tooltip = f"{op.name} ({op.type}) {op.device}".strip()
-        return f"{indent}{_q(nid)} [label={label}, {style}, tooltip={_q(tooltip)}];"
-
-    def emit(scope: str, indent: str) -> None:
-        for nid in tree.get(scope, []):
-            lines.append(node_line(nid, indent))
-        for sub in children.get(scope, []):
-            lines.append(f"{indent}subgraph {_q('cluster_' + sub)} {{")
-            lines.append(
-                f"{indent}  label={_q(util.scope_basename(sub[:-1]))}; style=rounded; "
-                'color="#9ca3af"; fontcolor="#4b5563";'
-            )
-            emit(sub, indent + "  ")
-            lines.append(f"{indent}}}")
-
-    emit("", "  ")
-
-    # Edges, deduplicated for collapsed nodes.
-    seen_edges: set[tuple[str, str, str]] = set()
-    for op in drawn:
-        dst = node_of[op]
-        for t in op.inputs:
-            src = node_of.get(t.op)
-            if src is None or src == dst:
-                continue
-            key = (src, dst, t.name)
-            if key in seen_edges:
-                continue
-            seen_edges.add(key)
-            attrs = [f"tooltip={_q(t.name)}"]
-            label = _tensor_text(t) if show_shapes else ""
-            if id(t) in hl_in and op in hl_ops:
-                attrs.append(f'color="{_INPUT_COLOR}", penwidth=2')
-                label = f"in {hl_in[id(t)]}" + (f" {label}" if label else "")
-            elif id(t) in hl_out and t.op in hl_ops and op not in hl_ops:
-                attrs.append(f'color="{_OUTPUT_COLOR}", penwidth=2')
-                label = f"out {hl_out[id(t)]}" + (f" {label}" if label else "")
-            if label:
-                attrs.append(f"label={_q(label)}")
-            lines.append(f"  {_q(src)} -> {_q(dst)} [{', '.join(attrs)}];")
-        if control:
-            for c in op.control_inputs:
-                src = node_of.get(c)
-                if src is None or src == dst:
-                    continue
-                key = (src, dst, "^")
-                if key in seen_edges:
-                    continue
-                seen_edges.add(key)
-                lines.append(
-                    f'  {_q(src)} -> {_q(dst)} [style=dashed, color="#6b7280", '
-                    f"arrowhead=odot, tooltip={_q('^' + c.name)}];"
-                )
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+    hl = _op_dot.highlight_sets(highlight, graph)
+    if plan.use_layers:
+        text = _layer_dot.layer_dot(plan.shown, expanded=plan.expanded, hl_ops=hl[0],
+                                    control=control, show_shapes=show_shapes, rankdir=rankdir,
+                                    title=title)
+    else:
+        text = _op_dot.op_dot(plan.drawn, plan.node_of, plan.members, hl=hl,
+                              context_ops=plan.context_ops, control=control,
+                              show_shapes=show_shapes, rankdir=rankdir, title=title)
+    return plan, text
 
 
 # --------------------------------------------------------------------------------------------
@@ -598,30 +483,32 @@ def has_graphviz() -> bool:
     return shutil.which("dot") is not None
 
 
-def _run_graphviz(dot_text: str, fmt: str, engine: str) -> bytes:
-    try:
-        import graphviz  # type: ignore[import-not-found]
-    except ImportError:
-        graphviz = None
-    if graphviz is not None:
-        try:
-            return graphviz.Source(dot_text, engine=engine).pipe(format=fmt)
-        except graphviz.ExecutableNotFound as e:
-            raise GraphvizNotFoundError(
-                f"render: the Graphviz program '{engine}' was not found. {INSTALL_HINT}"
-            ) from e
-        except graphviz.CalledProcessError as e:
-            stderr = e.stderr.decode("utf-8", "replace") if e.stderr else str(e)
-            raise GraphEditValueError(f"render: Graphviz failed: {stderr.strip()}") from e
+def _check_timeout(timeout: Any) -> None:
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0
+    ):
+        raise GraphEditValueError(f"render: timeout must be None or seconds > 0, got {timeout!r}.")
+
+
+def _run_graphviz(dot_text: str, fmt: str, engine: str, timeout: float | None, plan) -> bytes:
+    """Run the Graphviz program, killed after ``timeout`` seconds."""
     exe = shutil.which(engine)
     if exe is None:
         raise GraphvizNotFoundError(
-            f"render: Graphviz is not installed (no Python package 'graphviz', no '{engine}' "
-            f"program on the PATH). {INSTALL_HINT}"
+            f"render: the Graphviz program '{engine}' was not found on the PATH. {INSTALL_HINT}"
         )
-    proc = subprocess.run(
-        [exe, f"-T{fmt}"], input=dot_text.encode("utf-8"), capture_output=True, check=False
-    )
+    try:
+        proc = subprocess.run(
+            [exe, f"-T{fmt}"], input=dot_text.encode("utf-8"), capture_output=True,
+            check=False, timeout=timeout,
+        )
+    except subprocess.TimeoutExpired as e:  # subprocess.run has killed it
+        routes = _draw_plan.routes(plan, max(1, plan.n_nodes // 2))
+        raise RenderTimeoutError(
+            f"render: Graphviz '{engine}' did not finish within {timeout:g} s laying out "
+            f"{plan.n_nodes} nodes ({plan.describe()}). Draw less: {'; '.join(routes)}; or "
+            "raise timeout= (None: no limit)."
+        ) from e
     if proc.returncode != 0:
         raise GraphEditValueError(
             f"render: Graphviz '{engine} -T{fmt}' failed: "
@@ -636,21 +523,25 @@ def render(
     format: str | None = None,  # noqa: A002 - the graphviz package's name
     *,
     engine: str = "dot",
+    timeout: float | None = DEFAULT_TIMEOUT,
     **dot_kwargs: Any,
 ) -> Path:
     """Draw ``obj`` into a file: SVG / PNG / PDF through Graphviz, or DOT text.
 
     The format comes from ``format`` or the file extension. ``.dot`` / ``.gv`` files are
-    written without Graphviz. Nothing is written when drawing fails.
+    written without Graphviz. Keras / TF2 graphs are drawn one node per layer (see
+    :func:`to_dot`). Graphviz is stopped after ``timeout`` seconds. Nothing is written when
+    drawing fails.
 
     Args:
-        obj: a graph, GraphDef, view, op or list of ops.
+        obj: a Keras model, graph, GraphDef, ``ConcreteFunction``, view, op or list of ops.
         path: the file to write.
         format: ``"svg"``, ``"png"``, ``"pdf"``, ``"dot"``, ... (default: the extension).
         engine: the Graphviz layout program (``"dot"``, ``"neato"``, ...).
+        timeout: seconds Graphviz may take (None: no limit).
         **dot_kwargs: passed to :func:`to_dot` (``highlight``, ``max_ops``,
             ``collapse_depth``, ``control``, ``show_shapes``, ``context``, ``rankdir``,
-            ``title``).
+            ``title``, ``layers``, ``expand``).
 
     Returns:
         The path written.
@@ -658,12 +549,16 @@ def render(
     Raises:
         GraphvizNotFoundError: (an ``ImportError``) Graphviz is missing; the message says
             how to install it.
+        RenderTimeoutError: (a ``GraphEditValueError``) Graphviz took longer than
+            ``timeout``; the message names smaller pictures (with their node counts).
         GraphEditValueError: unknown format, too many ops (see :func:`to_dot`), or Graphviz
             failed.
 
     Example:
         >>> ge.render(ge.sgv_scope("net", graph=graph), "net.svg")
         PosixPath('net.svg')
+        >>> ge.render(keras_model, "model.svg", expand=["block_3"], timeout=30)
+        PosixPath('model.svg')
     """
     path = Path(path)
     fmt = (format or path.suffix.lstrip(".")).lower()
@@ -677,13 +572,36 @@ def render(
             f"render: unknown format '{fmt}'; use one of "
             f"{', '.join(_TEXT_FORMATS + _IMAGE_FORMATS)}."
         )
-    dot_text = to_dot(obj, **dot_kwargs)
+    _check_timeout(timeout)
+    unknown = set(dot_kwargs) - _DOT_KWARGS
+    if unknown:
+        raise GraphEditTypeError(
+            f"render: unexpected keyword(s) {sorted(unknown)}; to_dot takes "
+            f"{sorted(_DOT_KWARGS)}."
+        )
+    kwargs = {**_DOT_DEFAULTS, **dot_kwargs}
+    plan, dot_text = _plan_and_dot(obj, **kwargs)
     if fmt in _TEXT_FORMATS:
         data = dot_text.encode("utf-8")
     else:
-        data = _run_graphviz(dot_text, fmt, engine)
+        data = _run_graphviz(dot_text, fmt, engine, timeout, plan)
     path.write_bytes(data)
     return path
+
+
+_DOT_DEFAULTS = {
+    "highlight": None,
+    "max_ops": DEFAULT_MAX_OPS,
+    "collapse_depth": None,
+    "control": True,
+    "show_shapes": True,
+    "context": True,
+    "rankdir": "TB",
+    "title": None,
+    "layers": None,
+    "expand": None,
+}
+_DOT_KWARGS = frozenset(_DOT_DEFAULTS)
 
 
 # --------------------------------------------------------------------------------------------

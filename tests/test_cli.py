@@ -520,3 +520,28 @@ def test_draw_html_writes_the_offline_viewer(models, tmp_path, capsys):
                                  str(tmp_path / "m2.html"), "--expand", "no_such_scope"])
     assert code == 2 and "no_such_scope" in err and err.count("\n") == 1
     assert not (tmp_path / "m2.html").exists()
+
+
+def test_draw_hints_use_the_commands_options_and_never_repeat_one_in_use(models, tmp_path,
+                                                                          capsys):
+    pb = str(models / "model.pb")
+    out_file = tmp_path / "g.dot"
+    code, _, err = _run(capsys, ["draw", pb, "-o", str(out_file), "--max-ops", "3"])
+    line = _one_error_line(err, "draw")
+    assert code == 1 and "--collapse-depth 0" in line and "-o model.html" in line
+    assert "max_ops=" not in line and "collapse_depth=" not in line and "ge." not in line
+    code, _, err = _run(capsys, ["draw", pb, "-o", str(out_file), "--max-ops", "2",
+                                 "--collapse-depth", "0"])
+    line = _one_error_line(err, "draw")
+    assert code == 1 and "--collapse-depth 0" not in line  # already in use
+    assert not out_file.exists()
+
+
+def test_draw_expand_and_op_level_reach_the_picture(models, tmp_path, capsys):
+    pb = str(models / "model.pb")
+    code, _, err = _run(capsys, ["draw", pb, "-o", str(tmp_path / "a.dot"),
+                                 "--collapse-depth", "0", "--expand", "block"])
+    assert code == 0, err
+    assert '"block/h"' in (tmp_path / "a.dot").read_text()  # the scope is drawn open
+    code, _, err = _run(capsys, ["draw", pb, "-o", str(tmp_path / "b.dot"), "--expand", "nope"])
+    assert code == 2 and "nope" in _one_error_line(err, "draw")
