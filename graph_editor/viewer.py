@@ -23,13 +23,12 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import tensorflow as tf
 
-from graph_editor import _tf, functions, keras, util
+from graph_editor import _files, _tf, functions, keras, util
 from graph_editor import _viewer_data as vd
 from graph_editor._viewer_page import page
 from graph_editor.errors import (
@@ -173,42 +172,6 @@ def _page_data(side: dict, model: Any, expand: Any, what: str) -> dict:
 # --------------------------------------------------------------------------------------------
 
 
-def _target(path: str | os.PathLike, suffixes: tuple[str, ...], what: str) -> Path:
-    """Check ``path`` before any work: known suffix, existing directory, not a directory."""
-    try:
-        path = Path(path)
-    except TypeError as e:
-        raise GraphEditTypeError(f"{what}: path must be a str or os.PathLike, got {path!r}.") from e
-    if path.suffix.lower() not in suffixes:
-        raise GraphEditValueError(
-            f"{what}: cannot write '{path}': the file name must end with one of "
-            f"{', '.join(suffixes)}."
-        )
-    if path.is_dir():
-        raise GraphEditValueError(
-            f"{what}: '{path}' is a directory; give a file name such as '{path / 'model.html'}'."
-        )
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise GraphEditValueError(
-            f"{what}: the directory '{parent}' of '{path}' does not exist; create it first "
-            f"(os.makedirs('{parent}', exist_ok=True))."
-        )
-    return path
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Write through a temporary file in the same directory and ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def view(
@@ -258,11 +221,11 @@ def view(
         >>> ge.view(model, "model.html")
         PosixPath('model.html')
     """
-    target = _target(path, _HTML, "view")
+    target = _files.target(path, _HTML, "view")
     side, model, name = _side(obj, input_specs, fold, "view")
     data = _page_data(side, model, expand, "view")
     text = page(title or name, data)
-    _write(target, text.encode("utf-8"))
+    _files.write(target, text.encode("utf-8"))
     return target
 
 
@@ -354,7 +317,7 @@ def diff_view(
         >>> ge.diff_view(before, graph, "edit.html")
         PosixPath('edit.html')
     """
-    target = _target(path, _HTML + _DOT + _IMAGES, "diff_view")
+    target = _files.target(path, _HTML + _DOT + _IMAGES, "diff_view")
     b_side, b_model, b_name = _side(before, input_specs, True, "diff_view", raw=True)
     a_side, a_model, a_name = _side(after, input_specs, True, "diff_view", raw=True)
     merged, sets = vd.merge_sides(b_side, a_side)
@@ -366,13 +329,13 @@ def diff_view(
     title = title or f"{a_name}: before / after"
     suffix = target.suffix.lower()
     if suffix in _HTML:
-        _write(target, page(title, data).encode("utf-8"))
+        _files.write(target, page(title, data).encode("utf-8"))
         return target
     dot_text = _diff_dot(data, title)
     if suffix in _DOT:
-        _write(target, dot_text.encode("utf-8"))
+        _files.write(target, dot_text.encode("utf-8"))
     else:
-        _write(target, _run_dot(dot_text, suffix[1:], timeout))
+        _files.write(target, _run_dot(dot_text, suffix[1:], timeout))
     return target
 
 

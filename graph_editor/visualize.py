@@ -33,7 +33,7 @@ from typing import Any
 import networkx as nx
 import tensorflow as tf
 
-from graph_editor import _draw_plan, _layer_dot, _op_dot, util
+from graph_editor import _draw_plan, _files, _layer_dot, _op_dot, util
 from graph_editor._layer_dot import _q as _q  # re-exported: tests and callers use them
 from graph_editor._op_dot import _INPUT_COLOR as _INPUT_COLOR
 from graph_editor._op_dot import _OUTPUT_COLOR as _OUTPUT_COLOR
@@ -320,6 +320,7 @@ def to_networkx(obj: Any, control: bool = True) -> nx.MultiDiGraph:
         >>> nxg.nodes["c"]["type"], nxg.edges["a", "c", 0]["tensor"]
         ('AddV2', 'a:0')
     """
+    control = util.check_flag(control, "control")
     graph, ops, view = _resolve(obj, "to_networkx")
     result = nx.MultiDiGraph()
     inside = set(ops)
@@ -560,6 +561,12 @@ def render(
         >>> ge.render(keras_model, "model.svg", expand=["block_3"], timeout=30)
         PosixPath('model.svg')
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise GraphEditTypeError(f"render: path must be a str or os.PathLike, got "
+                                 f"{util._describe(path)}.")
+    if format is not None and not isinstance(format, str):
+        raise GraphEditTypeError(f"render: format must be a string such as 'svg', got "
+                                 f"{util._describe(format)}.")
     path = Path(path)
     fmt = (format or path.suffix.lstrip(".")).lower()
     if not fmt:
@@ -573,6 +580,7 @@ def render(
             f"{', '.join(_TEXT_FORMATS + _IMAGE_FORMATS)}."
         )
     _check_timeout(timeout)
+    path = _files.target(path, (path.suffix.lower(),), "render")  # before any work
     unknown = set(dot_kwargs) - _DOT_KWARGS
     if unknown:
         raise GraphEditTypeError(
@@ -585,7 +593,7 @@ def render(
         data = dot_text.encode("utf-8")
     else:
         data = _run_graphviz(dot_text, fmt, engine, timeout, plan)
-    path.write_bytes(data)
+    _files.write(path, data)  # whole or not at all
     return path
 
 
@@ -654,8 +662,16 @@ def write_tensorboard(graph: Any, logdir: str | os.PathLike) -> Path:
     Example:
         >>> path = ge.write_tensorboard(graph, "logs/edited")
     """
-    gd = _graph_def_of(graph)
+    if not isinstance(logdir, (str, os.PathLike)):
+        raise GraphEditTypeError(f"write_tensorboard: logdir must be a directory path, got "
+                                 f"{util._describe(logdir)}.")
     logdir = Path(logdir)
+    if logdir.exists() and not logdir.is_dir():
+        raise GraphEditValueError(
+            f"write_tensorboard: '{logdir}' is a file, not a directory; give a log directory "
+            "(it is created if missing) and run `tensorboard --logdir` on it."
+        )
+    gd = _graph_def_of(graph)
     logdir.mkdir(parents=True, exist_ok=True)
     now = time.time()
     name = (

@@ -60,7 +60,7 @@ def _plausible(name: str, g: tf.Graph):
         "sgv": ge.sgv(h.op), "sgv0": ge.sgv(h.op), "sgv1": ge.sgv(h.op),
         "ops": [h.op], "op": h.op, "ts": [h], "ts0": [h], "ts1": [x], "t": h,
         "tensor": h, "scope": "block", "dtype": tf.float32, "shape": [2],
-        "regex": "block", "name": "x", "info": None,
+        "regex": "block", "name": "x", "info": None, "path": "out.dot", "logdir": "logs",
     }
     return table.get(name, h)
 

@@ -786,3 +786,27 @@ def test_applications_models_render_one_node_per_layer(name, tmp_path):
         assert len(titles) == len(expected) + 1
         variables = _resource_placeholders(cf.graph)
         assert len(variables) > 100 and not set(titles) & variables
+
+
+def test_render_and_write_tensorboard_refuse_bad_paths_before_any_work(tmp_path):
+    g = tf.Graph()
+    with g.as_default():
+        tf.identity(tf.compat.v1.placeholder(tf.float32, [2], name="x"), name="y")
+    with pytest.raises(ge.GraphEditValueError, match="does not exist"):
+        ge.render(g, tmp_path / "missing" / "g.dot")
+    (tmp_path / "d.dot").mkdir()
+    with pytest.raises(ge.GraphEditValueError, match="is a directory"):
+        ge.render(g, tmp_path / "d.dot")
+    with pytest.raises(ge.GraphEditTypeError, match="path must be"):
+        ge.render(g, 42)
+    (tmp_path / "old.dot").write_text("previous picture")
+    with pytest.raises(ge.GraphEditValueError):  # a failure keeps the previous file whole
+        ge.render(g, tmp_path / "old.dot", max_ops=1)
+    assert (tmp_path / "old.dot").read_text() == "previous picture"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.dot", "old.dot"]  # no temp file
+    events = tmp_path / "events"
+    events.write_text("a file")
+    with pytest.raises(ge.GraphEditValueError, match="is a file, not a directory"):
+        ge.write_tensorboard(g, events)
+    with pytest.raises(ge.GraphEditTypeError, match="control must be True or False"):
+        ge.to_networkx(g, control=g.get_tensor_by_name("x:0"))
