@@ -304,11 +304,8 @@ def _cli_spelling(text: str) -> str:
     return text
 
 
-def _cmd_draw(args: argparse.Namespace) -> int:
-    from graph_editor import select, visualize
-    from graph_editor.errors import GraphEditKeyError, GraphEditValueError, GraphvizNotFoundError
-    from graph_editor.subgraph import SubGraphView
-
+def _draw_target(args: argparse.Namespace) -> tuple[Path, str]:
+    """Check ``-o`` and the numeric options before loading anything: (path, format)."""
     out = Path(args.output)
     if not out.parent.is_dir():
         raise CommandError(f"output directory does not exist: '{out.parent}'", 2)
@@ -323,8 +320,16 @@ def _cmd_draw(args: argparse.Namespace) -> int:
         raise CommandError(f"'{out}' is a directory; give a file name (-o DIR/model.svg)", 2)
     if out.exists() and not args.force:
         raise CommandError(f"'{out}' exists; pass --force to overwrite it", 2)
+    return out, fmt
+
+
+def _cmd_draw(args: argparse.Namespace) -> int:
+    out, fmt = _draw_target(args)
     _progress(f"loading {args.path} ...")
     model = _load(args.path, args.signature)
+    from graph_editor import select
+    from graph_editor.subgraph import SubGraphView
+
     for note in model.notes:
         print(f"note: {note}", file=sys.stderr)
     obj: Any = model.graph
@@ -336,27 +341,35 @@ def _cmd_draw(args: argparse.Namespace) -> int:
     n_ops = len(obj.ops) if isinstance(obj, SubGraphView) else len(model.graph.get_operations())
     title = f"{model.path.name}{' / ' + args.scope if args.scope else ''}"
     if fmt == "html":
-        from graph_editor import viewer
-
-        expand = "all" if args.expand and "all" in args.expand else args.expand
-        try:
-            viewer.view(obj, out, title=title, expand=expand)
-        except GraphEditKeyError as e:  # an unknown --expand name
-            raise CommandError(_one_line(e), 2) from e
+        _draw_html(args, obj, out, title)
         print(f"wrote {out} ({n_ops} ops; open it in a browser, no network needed)")
         return 0
     if n_ops > _PROGRESS_MIN_OPS:
         _progress(f"drawing {n_ops} ops with Graphviz (large graphs take a while) ...")
+    _draw_graphviz(args, obj, out, title)
+    print(f"wrote {out} ({n_ops} ops)")
+    return 0
+
+
+def _draw_html(args: argparse.Namespace, obj: Any, out: Path, title: str) -> None:
+    from graph_editor import viewer
+    from graph_editor.errors import GraphEditKeyError
+
+    expand = "all" if args.expand and "all" in args.expand else args.expand
+    try:
+        viewer.view(obj, out, title=title, expand=expand)
+    except GraphEditKeyError as e:  # an unknown --expand name
+        raise CommandError(_one_line(e), 2) from e
+
+
+def _draw_graphviz(args: argparse.Namespace, obj: Any, out: Path, title: str) -> None:
+    from graph_editor import visualize
+    from graph_editor.errors import GraphEditKeyError, GraphEditValueError, GraphvizNotFoundError
+
     try:
         visualize.render(
-            obj,
-            out,
-            max_ops=args.max_ops,
-            collapse_depth=args.collapse_depth,
-            title=title,
-            expand=args.expand,
-            layers=False if args.op_level else None,
-            timeout=args.timeout,
+            obj, out, max_ops=args.max_ops, collapse_depth=args.collapse_depth, title=title,
+            expand=args.expand, layers=False if args.op_level else None, timeout=args.timeout,
         )
     except GraphvizNotFoundError as e:
         raise CommandError(f"{e} (or write a .dot file: -o OUT.dot)", 1) from e
@@ -364,8 +377,6 @@ def _cmd_draw(args: argparse.Namespace) -> int:
         raise CommandError(_cli_spelling(_one_line(e)), 2) from e
     except GraphEditValueError as e:
         raise CommandError(_cli_spelling(str(e).removeprefix("to_dot: ")), 1) from e
-    print(f"wrote {out} ({n_ops} ops)")
-    return 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -388,7 +399,14 @@ def _parser() -> _Parser:
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="print the traceback of an unexpected error")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _add_demo(sub, common)
+    _add_inspect(sub, common)
+    _add_draw(sub, common)
+    _add_cut(sub, common)
+    return parser
 
+
+def _add_demo(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "demo",
         parents=[common],
@@ -401,6 +419,8 @@ def _parser() -> _Parser:
                    help="directory for the pictures (default: ./graph-editor-demo)")
     p.set_defaults(func=_cmd_demo)
 
+
+def _add_inspect(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "inspect",
         parents=[common],
@@ -415,6 +435,8 @@ def _parser() -> _Parser:
                    "(default: serving_default)")
     p.set_defaults(func=_cmd_inspect)
 
+
+def _add_draw(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "draw",
         parents=[common],
@@ -444,6 +466,8 @@ def _parser() -> _Parser:
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.set_defaults(func=_cmd_draw)
 
+
+def _add_cut(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "cut",
         parents=[common],
@@ -461,7 +485,6 @@ def _parser() -> _Parser:
     p.add_argument("--no-check", action="store_true",
                    help="skip the numeric check of tail(head(x)) against the original")
     p.set_defaults(func=_cmd_cut)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
