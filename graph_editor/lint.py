@@ -493,6 +493,44 @@ def _tensor_list(graph: tf.Graph, ts: Any, what: str) -> list[tf.Tensor]:
     return result
 
 
+def _flow_graph(in_ts: list, out_ts: list, source: tuple, sink: tuple) -> nx.DiGraph:
+    """The data-flow graph between ``in_ts`` and ``out_ts`` (tensors and ops as nodes)."""
+    # Tensors reachable from the inputs (forward, data edges only).
+    fwd: dict[int, tf.Tensor] = {id(t): t for t in in_ts}
+    queue = deque(in_ts)
+    while queue:
+        t = queue.popleft()
+        for op in t.consumers():
+            for out in op.outputs:
+                if id(out) not in fwd:
+                    fwd[id(out)] = out
+                    queue.append(out)
+    # Walk back from the outputs inside that set, building the flow graph.
+    flow = nx.DiGraph()
+    seen: set[int] = set()
+    queue = deque()
+    for t in out_ts:
+        if id(t) in fwd:
+            flow.add_edge(t.name, sink)
+            if id(t) not in seen:
+                seen.add(id(t))
+                queue.append(t)
+    in_ids = {id(t) for t in in_ts}
+    while queue:
+        t = queue.popleft()
+        if id(t) in in_ids:
+            flow.add_edge(source, t.name)
+        op = t.op
+        flow.add_edge(op.name, t.name)
+        for x in op.inputs:
+            if id(x) in fwd:
+                flow.add_edge(x.name, op.name)
+                if id(x) not in seen:
+                    seen.add(id(x))
+                    queue.append(x)
+    return flow
+
+
 def find_cut_points(
     graph_or_fn: Any,
     inputs: Any = None,
@@ -545,42 +583,8 @@ def find_cut_points(
     in_ts = _tensor_list(graph, inputs, "inputs")
     out_ts = _tensor_list(graph, outputs, "outputs")
 
-    # Tensors reachable from the inputs (forward, data edges only).
-    fwd: dict[int, tf.Tensor] = {}
-    queue = deque(in_ts)
-    for t in in_ts:
-        fwd[id(t)] = t
-    while queue:
-        t = queue.popleft()
-        for op in t.consumers():
-            for out in op.outputs:
-                if id(out) not in fwd:
-                    fwd[id(out)] = out
-                    queue.append(out)
-    # Walk back from the outputs inside that set, building the flow graph.
     source, sink = ("source",), ("sink",)
-    flow = nx.DiGraph()
-    seen: set[int] = set()
-    queue = deque()
-    for t in out_ts:
-        if id(t) in fwd:
-            flow.add_edge(t.name, sink)
-            if id(t) not in seen:
-                seen.add(id(t))
-                queue.append(t)
-    in_ids = {id(t) for t in in_ts}
-    while queue:
-        t = queue.popleft()
-        if id(t) in in_ids:
-            flow.add_edge(source, t.name)
-        op = t.op
-        flow.add_edge(op.name, t.name)
-        for x in op.inputs:
-            if id(x) in fwd:
-                flow.add_edge(x.name, op.name)
-                if id(x) not in seen:
-                    seen.add(id(x))
-                    queue.append(x)
+    flow = _flow_graph(in_ts, out_ts, source, sink)
     if source not in flow or sink not in flow:
         raise GraphEditValueError(
             "find_cut_points: the outputs "

@@ -241,6 +241,31 @@ class _MatcherPattern:
         return ops, [o.type for o in ops], inputs
 
 
+def _pattern_order(root: tf.Operation, phs: list) -> list[tf.Operation]:
+    """Pattern ops in pre-order from the root (inputs left to right), placeholders apart;
+    every placeholder must be used."""
+    ph_ops = {t.op for t in phs}
+    order = [root]
+    index = {root}
+    stack = [root]
+    while stack:
+        p = stack.pop()
+        pushed = []
+        for t in p.inputs:
+            if t.op not in index and t.op not in ph_ops:
+                index.add(t.op)
+                pushed.append(t.op)
+        order.extend(pushed)
+        stack.extend(reversed(pushed))
+    used_ph = {t.op for p in order for t in p.inputs if t.op in ph_ops}
+    unused = [ph.op.name for ph in phs if ph.op not in used_ph]
+    if unused:
+        raise GraphEditValueError(
+            f"Pattern arguments {unused} are not used by the pattern's output; remove them."
+        )
+    return order
+
+
 class _TracedPattern:
     """A Python function of tensors traced into a private graph."""
 
@@ -290,25 +315,7 @@ class _TracedPattern:
             )
         self.root = root
         self.root_types = frozenset((root.type,))
-        # Pattern ops in pre-order from the root (inputs left to right), placeholders apart.
-        order = [root]
-        index = {root}
-        stack = [root]
-        while stack:
-            p = stack.pop()
-            pushed = []
-            for t in p.inputs:
-                if t.op not in index and t.op not in ph_ops:
-                    index.add(t.op)
-                    pushed.append(t.op)
-            order.extend(pushed)
-            stack.extend(reversed(pushed))
-        used_ph = {t.op for p in order for t in p.inputs if t.op in ph_ops}
-        unused = [ph.op.name for ph in phs if ph.op not in used_ph]
-        if unused:
-            raise GraphEditValueError(
-                f"Pattern arguments {unused} are not used by the pattern's output; remove them."
-            )
+        order = _pattern_order(root, phs)
         self.order = order
         self.allows_control_flow = any(p.type in _CONTROL_FLOW_TYPES for p in order)
         self.names = [p.name for p in order]
@@ -656,6 +663,55 @@ def _sinks(graph: tf.Graph) -> list[str]:
     ]
 
 
+def _rounds(graph: tf.Graph, compiled: Any, replacement: Callable, filter_fn: Any,
+            view_ops: list | None, max_iterations: int, report: RewriteReport,
+            sink_set: set, prune: bool) -> tuple[list[str], set]:
+    """Find-and-replace rounds until none matches; undone as a whole if one fails.
+
+    Returns the sinks the replacements added and the original sinks they replaced.
+    """
+    journal = _Journal()
+    forward: dict = {}
+    excluded: set = set()
+    dead: set = set()  # replaced ops: their reads do not count as consumers
+    extra_sinks: list[str] = []
+    dead_sinks: set = set()
+    top = _tf.ops_created_after(graph, 1 << 62)[1]
+    try:
+        for _ in range(max_iterations):
+            report.iterations += 1
+            matches = _find(graph, compiled, view_ops, excluded, filter_fn, dead)
+            if not matches:
+                break
+            planned = [(m, *_call_replacement(replacement, m)) for m in matches]
+            for m, results, new_ops in planned:
+                n_before = len(report.replaced_ops)
+                _apply(m, results, new_ops, journal, forward, report)
+                replaced = report.replaced_ops[n_before:]
+                dead.update(replaced)
+                # Replaced ops and the root never match again; matched ops the replacement
+                # still reads (Relu(Relu(x)) -> the inner Relu) can, and so can new ops.
+                excluded.update(replaced)
+                excluded.add(m.root)
+                if view_ops is not None:
+                    view_ops.extend(new_ops)
+                if m.root.name in sink_set:
+                    dead_sinks.update(o.name for o in replaced)
+                    extra_sinks.extend(t.op.name for t in results if t is not None)
+            report.matches += len(matches)
+    except BaseException as e:
+        journal.undo()
+        left = [op.name for op in _tf.ops_created_after(graph, top)[0]]
+        if left and not prune:  # TF cannot delete ops: say which ones stay behind
+            e.add_note(
+                f"graph_editor: the rewrite was undone (every edge is as before); the "
+                f"{len(left)} op(s) the replacement built before the failure stay in the graph, "
+                f"unreachable: {', '.join(left[:8])}{', ...' if len(left) > 8 else ''}."
+            )
+        raise
+    return extra_sinks, dead_sinks
+
+
 def rewrite(
     graph_or_view: tf.Graph | subgraph.SubGraphView,
     pattern: Any,
@@ -732,51 +788,13 @@ def rewrite(
             view_ops = [graph.get_operation_by_name(op.name) for op in view_ops]
         sinks = _sinks(graph)
     report = RewriteReport(graph=graph)
-    journal = _Journal()
-    forward: dict = {}
-    excluded: set = set()
-    dead: set = set()  # replaced ops: their reads do not count as consumers
-    sink_set = set(sinks)
-    extra_sinks: list[str] = []
-    dead_sinks: set = set()
-    top = _tf.ops_created_after(graph, 1 << 62)[1]
-    try:
-        for _ in range(max_iterations):
-            report.iterations += 1
-            matches = _find(graph, compiled, view_ops, excluded, filter, dead)
-            if not matches:
-                break
-            planned = [(m, *_call_replacement(replacement, m)) for m in matches]
-            for m, results, new_ops in planned:
-                n_before = len(report.replaced_ops)
-                _apply(m, results, new_ops, journal, forward, report)
-                replaced = report.replaced_ops[n_before:]
-                dead.update(replaced)
-                # Replaced ops and the root never match again; matched ops the replacement
-                # still reads (Relu(Relu(x)) -> the inner Relu) can, and so can new ops.
-                excluded.update(replaced)
-                excluded.add(m.root)
-                if view_ops is not None:
-                    view_ops.extend(new_ops)
-                if m.root.name in sink_set:
-                    dead_sinks.update(o.name for o in report.replaced_ops[n_before:])
-                    extra_sinks.extend(t.op.name for t in results if t is not None)
-            report.matches += len(matches)
-    except BaseException as e:
-        journal.undo()
-        left = [op.name for op in _tf.ops_created_after(graph, top)[0]]
-        if left and not prune:  # TF cannot delete ops: say which ones stay behind
-            e.add_note(
-                f"graph_editor: the rewrite was undone (every edge is as before); the "
-                f"{len(left)} op(s) the replacement built before the failure stay in the graph, "
-                f"unreachable: {', '.join(left[:8])}{', ...' if len(left) > 8 else ''}."
-            )
-        raise
+    extra_sinks, dead_sinks = _rounds(graph, compiled, replacement, filter, view_ops,
+                                      max_iterations, report, set(sinks), prune)
     if prune:
         from graph_editor.passes.strip_unused import strip_unused
 
         outputs = [s for s in sinks if s not in dead_sinks]
-        outputs += [s for s in dict.fromkeys(extra_sinks) if s not in sink_set]
+        outputs += [s for s in dict.fromkeys(extra_sinks) if s not in set(sinks)]
         report.graph = strip_unused(graph, [], outputs)
     return report
 
