@@ -24,7 +24,7 @@ from typing import Any
 import networkx as nx
 import tensorflow as tf
 
-from graph_editor import _frames, _tf, util
+from graph_editor import _frames, _resolve, _tf, util
 from graph_editor.errors import (
     GraphEditKeyError,
     GraphEditTypeError,
@@ -81,8 +81,9 @@ def _ops_to_check(obj: Any) -> tuple[list[tf.Operation], list[Problem]]:
         return list(obj.ops), []
     if isinstance(obj, tf.Operation):
         return [obj], []
-    if isinstance(getattr(obj, "graph", None), tf.Graph) and not isinstance(obj, tf.Tensor):
-        return obj.graph.get_operations(), []  # a ConcreteFunction
+    found = _resolve.whole_graph(obj, "validate")  # a function or a Keras model
+    if found is not None:
+        return found[0].get_operations(), []
     if util.is_iterable(obj) and not isinstance(obj, (str, bytes)):
         ops = util.make_list_of_op(obj, check_graph=False, allow_graph=False)
         by_graph: dict[int, list[str]] = {}
@@ -103,9 +104,8 @@ def _ops_to_check(obj: Any) -> tuple[list[tf.Operation], list[Problem]]:
             )
         return ops, problems
     raise GraphEditTypeError(
-        "validate expects a tf.Graph, a ConcreteFunction, a SubGraphView, an op or a list of "
-        "ops, got "
-        f"{util._describe(obj)}."
+        "validate expects a tf.Graph, a ConcreteFunction, a Keras model, a SubGraphView, an "
+        f"op or a list of ops, got {util._describe(obj)}."
     )
 
 
@@ -442,27 +442,13 @@ def validate(graph: Any, raise_on_error: bool = False) -> list[Problem]:
 
 def _resolve_fn(graph_or_fn: Any, signature: Any) -> tuple[tf.Graph, bool]:
     """(graph, is_function)."""
-    if isinstance(graph_or_fn, tf.Graph):
-        return graph_or_fn, _tf.is_function_graph(graph_or_fn)
-    if isinstance(graph_or_fn, (tf.Operation, tf.Tensor)):
+    found = _resolve.whole_graph(graph_or_fn, "find_cut_points", signature)
+    if found is None:
         raise GraphEditTypeError(
-            f"find_cut_points expects a graph or a function, got {util._describe(graph_or_fn)}; "
-            "pass its .graph."
+            "find_cut_points expects a tf.Graph, a ConcreteFunction, a tf.function or a Keras "
+            f"model, got {util._describe(graph_or_fn)}."
         )
-    if isinstance(getattr(graph_or_fn, "graph", None), tf.Graph):  # ConcreteFunction
-        return graph_or_fn.graph, True
-    if hasattr(graph_or_fn, "get_concrete_function"):  # tf.function
-        if signature is None:
-            raise GraphEditValueError(
-                "find_cut_points: a tf.function has no graph until traced. Pass "
-                "signature=[tf.TensorSpec(...), ...] or a concrete function "
-                "(fn.get_concrete_function(...))."
-            )
-        return graph_or_fn.get_concrete_function(*signature).graph, True
-    raise GraphEditTypeError(
-        "find_cut_points expects a tf.Graph, a ConcreteFunction or a tf.function, got "
-        f"{util._describe(graph_or_fn)}."
-    )
+    return found
 
 
 def _tensor_list(graph: tf.Graph, ts: Any, what: str) -> list[tf.Tensor]:

@@ -25,7 +25,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ import networkx as nx
 import tensorflow as tf
 
 from graph_editor import _draw_plan, _files, _layer_dot, _op_dot, util
+from graph_editor import _resolve as _graphs
 from graph_editor._layer_dot import _q as _q  # re-exported: tests and callers use them
 from graph_editor._op_dot import _INPUT_COLOR as _INPUT_COLOR
 from graph_editor._op_dot import _OUTPUT_COLOR as _OUTPUT_COLOR
@@ -90,20 +90,14 @@ def _graph_from_graph_def(gd: Any) -> tf.Graph:
     return graph
 
 
-def _keras_model(obj: Any) -> Any:
-    """``obj`` if it is a Keras model (Keras is only looked at when already imported)."""
-    keras = sys.modules.get("keras")
-    model_cls = getattr(keras, "Model", None) if keras is not None else None
-    return obj if model_cls is not None and isinstance(obj, model_cls) else None
+_keras_model = _graphs.keras_model
 
 
 def _resolve(obj: Any, what: str) -> tuple[tf.Graph, list[tf.Operation], SubGraphView | None]:
     """``(graph, ops, view)`` for a Keras model, graph, GraphDef, view, op, list of ops or
     ``.graph`` holder."""
     if _keras_model(obj) is not None:
-        from graph_editor.keras import graph_from_keras  # a model only: keras.py is above us
-
-        graph = graph_from_keras(obj)
+        graph = _graphs.whole_graph(obj, what)[0]
         return graph, graph.get_operations(), None
     if isinstance(obj, SubGraphView):
         if not obj:

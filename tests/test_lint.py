@@ -465,3 +465,14 @@ def test_validate_a_concrete_function():
     cf = fn.get_concrete_function(tf.TensorSpec([2], tf.float32))
     assert ge.validate(cf) == []
     assert ge.validate(cf.graph) == []
+
+
+def test_validate_and_find_cut_points_take_a_keras_model():
+    import keras
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="relu",
+                                                                      name="fc1"),
+                              keras.layers.Dense(2, name="fc2")])
+    assert ge.validate(model) == []
+    cuts = ge.find_cut_points(model)
+    assert any("fc1" in name and "Relu" in name for name in cuts)
