@@ -391,3 +391,24 @@ def test_check_stand_in(diamond):
     with pytest.raises(ge.GraphMismatchError, match="another graph"):
         util.check_stand_in(n.c, other, "edit")
     util.check_stand_in(n.c, other, "copy", same_graph=False)
+
+
+def test_placeholders_are_checked_before_anything_is_created():
+    g = tf.Graph()
+    with g.as_default():
+        v = tf.Variable([1.0, 2.0], name="v")
+        x = tf.compat.v1.placeholder(tf.float32, [2], name="x")
+    n = len(g.get_operations())
+    with pytest.raises(ge.GraphEditTypeError, match="shape"):
+        ge.ph(tf.float32, v, graph=g)  # a variable where a shape is expected
+    with pytest.raises(ge.GraphEditTypeError, match="dtype"):
+        ge.ph("no_such_dtype", [2], graph=g)
+    with pytest.raises(ge.GraphEditValueError, match="not a valid op name"):
+        ge.ph(tf.float32, [2], prefix="bad name:0", graph=g)
+    assert len(g.get_operations()) == n
+    g.finalize()
+    with pytest.raises(ge.GraphFinalizedError):
+        ge.make_placeholder_from_tensor(x)
+    g._unsafe_unfinalize()  # noqa: SLF001 - only to see which names were reserved
+    with g.as_default():
+        assert tf.compat.v1.placeholder(tf.float32, name="geph__x_0").name == "geph__x_0:0"
