@@ -48,6 +48,7 @@ from graph_editor.edit import (
     note_external_edit,
 )
 from graph_editor.errors import (
+    BatchNormNotFoldedWarning,
     CaptureError,
     ChannelGroupError,
     CutError,
@@ -200,6 +201,7 @@ __all__ = [
     "CaptureError",
     "ChannelGroupError",
     "LiveSessionWarning",
+    "BatchNormNotFoldedWarning",
     # util (contrib's 9)
     "make_list_of_op",
     "get_tensors",
