@@ -83,6 +83,7 @@ __all__ = [
     # passes
     "node_def_bytes",
     "import_graph_def_bytes",
+    "grappler_meta_graph",
     "grappler_optimize",
 ]
 
@@ -838,20 +839,25 @@ def import_graph_def_bytes(
     return new_ops
 
 
-def grappler_optimize(graph_def: Any, fetches: list[str], config: Any = None) -> Any:
-    """TF's grappler ``OptimizeGraph`` on a GraphDef: the optimized GraphDef.
-
-    What ``tf.lite``'s ``run_graph_optimizations`` does: a MetaGraphDef holding
-    ``graph_def`` with the ``fetches`` (tensor names, inputs included) in the ``train_op``
-    collection, so that grappler keeps them, then
-    ``tensorflow.python.grappler.tf_optimizer.OptimizeGraph(config, meta_graph)`` with
-    ``config`` (a ``tf.compat.v1.ConfigProto``; default: grappler's default optimizers).
-    Used by the passes benchmark and tests as the reference.
-    """
-    from tensorflow.core.protobuf import config_pb2, meta_graph_pb2
-    from tensorflow.python.grappler import tf_optimizer
+def grappler_meta_graph(graph_def: Any, fetches: list[str]) -> Any:
+    """The MetaGraphDef that :func:`grappler_optimize` takes: ``graph_def`` with the
+    ``fetches`` (tensor names, inputs included) in the ``train_op`` collection, so that
+    grappler keeps them (what ``tf.lite``'s ``run_graph_optimizations`` builds)."""
+    from tensorflow.core.protobuf import meta_graph_pb2
 
     meta_graph = meta_graph_pb2.MetaGraphDef()
     meta_graph.graph_def.CopyFrom(graph_def)
     meta_graph.collection_def["train_op"].node_list.value.extend(fetches)
+    return meta_graph
+
+
+def grappler_optimize(meta_graph: Any, config: Any = None) -> Any:
+    """TF's grappler: ``tensorflow.python.grappler.tf_optimizer.OptimizeGraph(config,
+    meta_graph)``, the optimized GraphDef. ``config`` is a ``tf.compat.v1.ConfigProto``
+    (default: grappler's default optimizers); ``meta_graph`` from
+    :func:`grappler_meta_graph`. The reference of the passes' benchmark and tests.
+    """
+    from tensorflow.core.protobuf import config_pb2
+    from tensorflow.python.grappler import tf_optimizer
+
     return tf_optimizer.OptimizeGraph(config or config_pb2.ConfigProto(), meta_graph)

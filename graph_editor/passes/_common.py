@@ -22,6 +22,7 @@ __all__ = [
     "not_kept",
     "clone_op",
     "is_foldable_type",
+    "is_pure_op_type",
     "note_replaced",
     "replaced_names",
 ]
@@ -114,14 +115,21 @@ def clone_op(op: tf.Operation, inputs: list, op_type: str | None = None) -> tf.O
         ) from None
 
 
-def is_foldable_type(op: tf.Operation) -> bool:
-    """True if ``op``'s outputs are a pure function of its inputs (not counting inputs)."""
+def is_pure_op_type(op: tf.Operation) -> bool:
+    """True if ops of ``op``'s type compute a pure function of their inputs: not stateful,
+    not v1 control flow, a placeholder or a function call (the same for every op of the
+    type in the graph)."""
     if op.type in _NEVER_FOLD or _tf.has_function(op.graph, op.type):
         return False
     try:
-        if op.op_def.is_stateful:
-            return False
+        return not op.op_def.is_stateful
     except (ValueError, KeyError, AttributeError):
+        return False
+
+
+def is_foldable_type(op: tf.Operation) -> bool:
+    """True if ``op``'s outputs are a pure function of its inputs (not counting inputs)."""
+    if not is_pure_op_type(op):
         return False
     for t in op.outputs:
         if t.dtype in _BAD_DTYPES or t.dtype.base_dtype != t.dtype:

@@ -27,7 +27,7 @@ import numpy as np
 import tensorflow as tf
 
 from graph_editor import _tf
-from graph_editor.passes._common import is_foldable_type
+from graph_editor.passes._common import is_pure_op_type
 from graph_editor.passes._serialize import const_array, graph_def_bytes
 
 __all__ = ["Constants", "evaluate_in_new_graph"]
@@ -117,11 +117,10 @@ class Constants:
             return op.outputs[0].dtype.as_datatype_enum not in _BAD_ENUMS
         ok = self._by_type.get(op.type)
         if ok is None:
-            ok = self._by_type[op.type] = is_foldable_type(op)
-            return ok
+            ok = self._by_type[op.type] = is_pure_op_type(op)
         if not ok:
             return False
-        # Per-op dtype check (is_foldable_type's, without the OpDef lookup).
+        # Inputs of such dtypes come from non-constant ops: checking outputs is enough.
         for t in op.outputs:
             enum = t.dtype.as_datatype_enum
             if enum in _BAD_ENUMS or enum > 100:  # resource, variant, ref dtypes

@@ -170,21 +170,22 @@ def _start(root: tf.Operation, consts: Constants) -> tuple[tf.Tensor, list, list
     return x, [a, b], [root, *ids, mul], False
 
 
-def _check_exclusive(members: list) -> None:
-    """Every op folded away except the root is read (and waited for) only by members."""
+def _check_exclusive(members: list, replaced: set) -> None:
+    """Every op folded away except the root is read (and waited for) only by members (or
+    by ops an earlier pass replaced: unused, they keep reading the old ops)."""
     member_set = set(members)
     control_outputs = _tf.control_outputs
     for op in members[1:]:
         for t in op.outputs:
             for c in t.consumers():
-                if c not in member_set:
+                if c not in member_set and c.name not in replaced:
                     raise _Skip(f"{op.name!r} is also read by {c.name!r}")
         for c in control_outputs(op):
-            if c not in member_set:
+            if c not in member_set and c.name not in replaced:
                 raise _Skip(f"{op.name!r} is waited for by {c.name!r}")
 
 
-def _analyze(root: tf.Operation, consts: Constants, kept: set) -> _Plan:
+def _analyze(root: tf.Operation, consts: Constants, kept: set, replaced: set) -> _Plan:
     """The fold of one candidate, or :class:`_Skip` with the reason."""
     x, params, members, fused = _start(root, consts)
     t, ids = _through(x)
@@ -215,7 +216,7 @@ def _analyze(root: tf.Operation, consts: Constants, kept: set) -> _Plan:
     named = [op.name for op in members if op in kept]
     if named:
         raise _Skip(f"{named[0]!r} is named in keep")
-    _check_exclusive(members)
+    _check_exclusive(members, replaced)
     return _Plan(root, lin, members, weights, bias, params, fused)
 
 
@@ -304,6 +305,7 @@ def _rewire(plan: _Plan, new_ops: list, edits: Edits, report: Any) -> None:
     for d in list(_tf.control_outputs(root)):
         if d not in members:
             edits.set_controls(d, [y if c is root else c for c in d.control_inputs])
+    note_replaced(root.graph, plan.members)
     report.matches += 1
     report.replaced_ops.extend(plan.members)
     report.new_ops.extend(new_ops)
@@ -321,11 +323,12 @@ def _is_candidate(op: tf.Operation, consts: Constants) -> tuple[bool, bool]:
 
 def _round(candidates: list, consts: Constants, kept: set, edits: Edits, report: Any,
            reasons: dict) -> int:
+    replaced = replaced_names(candidates[0].graph)
     """Analyze ``candidates``, fold those that fit; returns how many were folded."""
     plans = []
     for root in candidates:
         try:
-            plans.append(_analyze(root, consts, kept))
+            plans.append(_analyze(root, consts, kept, replaced))
         except _Skip as e:
             reasons[root] = str(e)
     wanted = list({
@@ -407,7 +410,6 @@ def fold_batch_norm(graph: tf.Graph, keep: Any = ()) -> FoldBatchNormReport:
         edits.undo()
         raise
     edits.done()
-    note_replaced(graph, report.replaced_ops)
     report.not_folded = {op.name: r for op, r in reasons.items() if op not in silent}
     if report.not_folded:
         _warn(report)
