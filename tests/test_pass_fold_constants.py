@@ -193,3 +193,22 @@ def test_an_identity_of_a_resource_does_not_stop_other_identities_folding():
     assert [op.type for op in report.replaced_ops] == ["Identity"]
     assert g.get_operation_by_name("out").inputs[1].op.type == "Const"
     assert run(g, "out:0", {"x:0": 3.0}) == 6.0
+
+
+def test_a_noop_waiting_only_for_constants_orders_nothing():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [3], name="x")
+        reads = [tf.identity(tf.constant(np.full([3], k, np.float32)), name=f"w{k}/read")
+                 for k in range(3)]
+        y = x * reads[0] + reads[1]
+        with g.control_dependencies([r.op for r in reads]):
+            done = tf.no_op(name="NoOp")  # what a frozen tf.function's outputs wait on
+        with g.control_dependencies([done]):
+            tf.identity(y, name="Identity")
+    report = ge.fold_constants(g, keep=["Identity"])  # without remove_identity
+    assert g.get_operation_by_name("Identity").control_inputs == []
+    assert report.dropped_control_edges == 4  # ^NoOp, and the NoOp's three
+    small = ge.strip_unused(g, ["x:0"], ["Identity:0"])
+    assert not {"NoOp", "w2/read"} & {op.name for op in small.get_operations()}
+    np.testing.assert_allclose(run(small, "Identity:0", {"x:0": [1.0, 2.0, 3.0]}), [1, 1, 1])

@@ -30,7 +30,7 @@ from graph_editor import _tf
 from graph_editor.passes._common import is_pure_op_type
 from graph_editor.passes._serialize import const_array, graph_def_bytes
 
-__all__ = ["Constants", "evaluate_in_new_graph"]
+__all__ = ["Constants", "evaluate_in_new_graph", "const_value"]
 
 _IDENTITIES = frozenset({"Identity", "Snapshot", "StopGradient", "PreventGradient"})
 _BINARY = {
@@ -93,7 +93,8 @@ def _numpy_op(op: tf.Operation, args: list) -> np.ndarray:
     raise _NoNumpy(kind)
 
 
-def _const_value(op: tf.Operation) -> np.ndarray:
+def const_value(op: tf.Operation) -> np.ndarray:
+    """The value of a ``Const`` op (read-only when viewed in its serialized NodeDef)."""
     value = const_array(_tf.node_def_bytes(op))  # a view of the serialized bytes
     return tf.make_ndarray(op.get_attr("value")) if value is None else value
 
@@ -192,7 +193,7 @@ class Constants:
                 continue
             op = u.op
             if op.type == "Const":
-                values[u.name] = _const_value(op)
+                values[u.name] = const_value(op)
                 stack.pop()
                 continue
             missing = [x for x in op.inputs if x.name not in values]

@@ -11,8 +11,9 @@ tensor too large is not folded; the tensors it is computed from are tried instea
 
 Then, as grappler's constant folding does:
 
-- control edges from foldable ops are removed (waiting for a constant orders nothing;
-  this is what lets the weights of a frozen function go once nothing reads them);
+- control edges from foldable ops (and from NoOps that only wait for such ops) are
+  removed: waiting for a constant orders nothing, and this lets the weights of a frozen
+  function go once nothing reads them;
 - ops that add zeros or multiply by ones (``Add``/``AddV2``/``Sub``/``BiasAdd`` with an
   all-zero ``Const``, ``Mul``/``RealDiv``/``Div`` with an all-one ``Const``) are bypassed
   when the constant cannot change the other operand's shape (``simplify=True``);
@@ -37,7 +38,7 @@ import tensorflow as tf
 from graph_editor import _tf, rewrite
 from graph_editor.errors import GraphEditValueError
 from graph_editor.passes._common import check_graph, kept_ops, note_replaced, replaced_names
-from graph_editor.passes._consts import Constants
+from graph_editor.passes._consts import Constants, const_value
 from graph_editor.passes._edit import Edits
 from graph_editor.passes._serialize import NodeBatch
 
@@ -146,17 +147,37 @@ def _fold(graph: tf.Graph, accepted: list, edits: Edits, report: FoldConstantsRe
     report.new_ops.extend(created[name] for name in names)
 
 
+def _orders_nothing(op: tf.Operation, consts: Constants, memo: dict) -> bool:
+    """A constant op, or a NoOp that only waits for such ops: waiting for it is void. (A
+    NoOp that waits for nothing is a marker, e.g. a gate built to be waited for: kept.)"""
+    stack = [(op, False)]
+    while stack:
+        o, expanded = stack.pop()
+        if o in memo:
+            continue
+        if o.type != "NoOp":
+            memo[o] = consts.is_constant(o)
+        elif not expanded:
+            stack.append((o, True))
+            stack.extend((c, False) for c in o.control_inputs if c not in memo)
+        else:
+            cins = o.control_inputs
+            memo[o] = bool(cins) and all(memo.get(c, False) for c in cins)
+    return memo[op]
+
+
 def _drop_constant_controls(ops: list, consts: Constants, replaced: set, edits: Edits) -> int:
-    dropped = 0
-    for op in ops:
+    planned, memo = [], {}
+    for op in ops:  # decide on the graph as it is, then edit
         cins = op.control_inputs
         if not cins or op.name in replaced or consts.is_constant(op):
             continue
-        rest = [c for c in cins if not consts.is_constant(c)]
+        rest = [c for c in cins if not _orders_nothing(c, consts, memo)]
         if len(rest) != len(cins):
-            dropped += len(cins) - len(rest)
-            edits.set_controls(op, rest)
-    return dropped
+            planned.append((op, rest, len(cins) - len(rest)))
+    for op, rest, _ in planned:
+        edits.set_controls(op, rest)
+    return sum(n for _, _, n in planned)
 
 
 def _small_value(t: tf.Tensor, limit: int) -> np.ndarray | None:
@@ -166,7 +187,7 @@ def _small_value(t: tf.Tensor, limit: int) -> np.ndarray | None:
     n = _static_nbytes(t)
     if n is None or n > limit:
         return None
-    return tf.make_ndarray(op.get_attr("value"))
+    return const_value(op)
 
 
 def _keeps_shape(x: tf.Tensor, c: tf.Tensor, out: tf.Tensor) -> bool:
