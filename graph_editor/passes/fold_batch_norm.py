@@ -68,6 +68,11 @@ class FoldBatchNormReport(rewrite.RewriteReport):
         replaced_ops: the ops folded away (batch norm, bias add, conv / matmul, identities).
         new_ops: the new weights, conv / matmul, bias and ``BiasAdd`` ops.
         not_folded: ``{batch norm op name: reason}`` for every batch norm left in place.
+
+    Example:
+        >>> report = ge.fold_batch_norm(g)
+        >>> report.not_folded
+        {'bn_cat/add': "it reads 'cat' (ConcatV2), not a Conv2D / ... (with an optional bias add)"}
     """
 
     not_folded: dict = field(default_factory=dict)
@@ -305,7 +310,6 @@ def _rewire(plan: _Plan, new_ops: list, edits: Edits, report: Any) -> None:
     for d in list(_tf.control_outputs(root)):
         if d not in members:
             edits.set_controls(d, [y if c is root else c for c in d.control_inputs])
-    note_replaced(root.graph, plan.members)
     report.matches += 1
     report.replaced_ops.extend(plan.members)
     report.new_ops.extend(new_ops)
@@ -323,8 +327,8 @@ def _is_candidate(op: tf.Operation, consts: Constants) -> tuple[bool, bool]:
 
 def _round(candidates: list, consts: Constants, kept: set, edits: Edits, report: Any,
            reasons: dict) -> int:
-    replaced = replaced_names(candidates[0].graph)
     """Analyze ``candidates``, fold those that fit; returns how many were folded."""
+    replaced = replaced_names(candidates[0].graph)
     plans = []
     for root in candidates:
         try:
@@ -410,6 +414,7 @@ def fold_batch_norm(graph: tf.Graph, keep: Any = ()) -> FoldBatchNormReport:
         edits.undo()
         raise
     edits.done()
+    note_replaced(graph, report.replaced_ops)
     report.not_folded = {op.name: r for op, r in reasons.items() if op not in silent}
     if report.not_folded:
         _warn(report)
