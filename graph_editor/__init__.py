@@ -81,6 +81,7 @@ _EXPORTS: dict[str, str] = {
             "GraphvizNotFoundError",
             "LiveSessionWarning",
             "RenderTimeoutError",
+            "BatchNormNotFoldedWarning",
             "AmbiguousNameWarning",
             "VariableInitializerWarning",
         ),
@@ -302,6 +303,7 @@ if TYPE_CHECKING:  # static analysers and IDEs see the eager imports
     )
     from graph_editor.errors import (  # noqa: F401
         AmbiguousNameWarning,
+        BatchNormNotFoldedWarning,
         CaptureError,
         ChannelGroupError,
         CutError,
@@ -471,6 +473,7 @@ __all__ = [
     "LiveSessionWarning",
     "AmbiguousNameWarning",
     "VariableInitializerWarning",
+    "BatchNormNotFoldedWarning",
     # util (contrib's 9)
     "make_list_of_op",
     "get_tensors",

@@ -81,6 +81,11 @@ __all__ = [
     "session_closed",
     # rewrite
     "last_op_id",
+    # passes
+    "node_def_bytes",
+    "import_graph_def_bytes",
+    "grappler_meta_graph",
+    "grappler_optimize",
 ]
 
 #: Public classes, re-exported so the library imports TF types from one place.
@@ -805,6 +810,76 @@ def keras_inbound_node(operation: Any, node_index: int) -> Any:
     model's own tensors only.
     """
     return operation._inbound_nodes[node_index]  # noqa: SLF001
+
+
+# --------------------------------------------------------------------------------------------
+# Deployment passes (graph_editor.passes) and their benchmark. TF 2.21.
+# --------------------------------------------------------------------------------------------
+
+
+def node_def_bytes(op: tf.Operation) -> bytes:
+    """``op._node_def``: the op's serialized ``NodeDef`` (``TF_OperationToNodeDef``), unparsed.
+
+    ``op.node_def`` parses these bytes into a proto; passes that only copy NodeDefs into a
+    new GraphDef skip the parse (and the re-serialization).
+    """
+    return op._node_def  # noqa: SLF001
+
+
+def import_graph_def_bytes(
+    graph: tf.Graph, data: bytes, input_map: dict[tuple[str, int], tf.Tensor] | None = None
+) -> list[tf.Operation]:
+    """:func:`import_graph_def_fast` of an already serialized GraphDef (``data``).
+
+    Same C call, options and checks (no prefix, no uniquifying, names must be free, the
+    same ``input_map``); the bytes go to TensorFlow as they are. The new ops' names are
+    marked used (as stock ``import_graph_def`` does), so later ops get unique names.
+    Returns the new ops in the importer's order.
+    """
+    opts = _c_api_util.ScopedTFImportGraphDefOptions()
+    _c_api.TF_ImportGraphDefOptionsSetUniquifyNames(opts.options, False)
+    _c_api.TF_ImportGraphDefOptionsSetValidateColocationConstraints(opts.options, False)
+    for (name, index), t in (input_map or {}).items():
+        _c_api.TF_ImportGraphDefOptionsAddInputMapping(
+            opts.options, name, index, t._as_tf_output()  # noqa: SLF001
+        )
+    buf = _c_api.TF_NewBufferFromString(data)
+    try:
+        with graph._c_graph.get() as c_graph:  # noqa: SLF001
+            results = _c_api.TF_GraphImportGraphDefWithResults(c_graph, buf, opts.options)
+            _c_api.TF_DeleteImportGraphDefResults(results)
+    except tf.errors.InvalidArgumentError as e:
+        raise ValueError(e.message) from None
+    finally:
+        _c_api.TF_DeleteBuffer(buf)
+    from_c_op = _ops.Operation._from_c_op  # noqa: SLF001
+    new_ops = [from_c_op(c_op, graph) for c_op in graph.new_operations()]
+    mark_names_used(graph, [op.name for op in new_ops])
+    return new_ops
+
+
+def grappler_meta_graph(graph_def: Any, fetches: list[str]) -> Any:
+    """The MetaGraphDef that :func:`grappler_optimize` takes: ``graph_def`` with the
+    ``fetches`` (tensor names, inputs included) in the ``train_op`` collection, so that
+    grappler keeps them (what ``tf.lite``'s ``run_graph_optimizations`` builds)."""
+    from tensorflow.core.protobuf import meta_graph_pb2
+
+    meta_graph = meta_graph_pb2.MetaGraphDef()
+    meta_graph.graph_def.CopyFrom(graph_def)
+    meta_graph.collection_def["train_op"].node_list.value.extend(fetches)
+    return meta_graph
+
+
+def grappler_optimize(meta_graph: Any, config: Any = None) -> Any:
+    """TF's grappler: ``tensorflow.python.grappler.tf_optimizer.OptimizeGraph(config,
+    meta_graph)``, the optimized GraphDef. ``config`` is a ``tf.compat.v1.ConfigProto``
+    (default: grappler's default optimizers); ``meta_graph`` from
+    :func:`grappler_meta_graph`. The reference of the passes' benchmark and tests.
+    """
+    from tensorflow.core.protobuf import config_pb2
+    from tensorflow.python.grappler import tf_optimizer
+
+    return tf_optimizer.OptimizeGraph(config or config_pb2.ConfigProto(), meta_graph)
 
 
 # tf.function's AutoGraph must call the library as plain Python, not convert it (~8 s on a

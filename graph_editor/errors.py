@@ -28,6 +28,7 @@ __all__ = [
     "LiveSessionWarning",
     "AmbiguousNameWarning",
     "VariableInitializerWarning",
+    "BatchNormNotFoldedWarning",
     "CutError",
     "CaptureError",
     "DtypeMismatchError",
@@ -162,3 +163,12 @@ class ChannelGroupError(GraphEditValueError):
     def __init__(self, message: str, group: list | None = None) -> None:
         super().__init__(message)
         self.group = list(group or [])
+
+
+class BatchNormNotFoldedWarning(UserWarning):
+    """``ge.fold_batch_norm`` left batch norms in place; ``report.not_folded`` says why.
+
+    One warning per call, naming the first few batch norms and their reasons. Batch norms
+    that no conv / matmul precedes (e.g. after a ``Concat``) cannot be folded by design;
+    filter the warning with ``warnings.simplefilter("ignore", BatchNormNotFoldedWarning)``.
+    """

@@ -126,15 +126,18 @@ def test_not_folded_when_unsafe():
         h4 = tf.nn.conv2d(x, tf.constant(rand(3, 3, 3, 4)), 1, "SAME", name="conv4")
         tf.identity(h4 * v1.placeholder(tf.float32, [4], name="s") + 1.0, name="out_d")
     before = {n.name: n.SerializeToString(deterministic=True) for n in g.as_graph_def().node}
-    report = ge.fold_batch_norm(g)
+    with pytest.warns(ge.BatchNormNotFoldedWarning):
+        report = ge.fold_batch_norm(g)
     assert report.matches == 0
+    assert set(report.not_folded) == {"bn_a", "bn_b", "FusedBatchNormV3"}  # not the x * s
     after = {n.name: n.SerializeToString(deterministic=True) for n in g.as_graph_def().node}
     assert after == before
 
 
 def test_keep_protects_named_ops():
     g = conv_net()
-    report = ge.fold_batch_norm(g, keep=["bn1", "conv1:0"])
+    with pytest.warns(ge.BatchNormNotFoldedWarning, match="'bn1' is named in keep"):
+        report = ge.fold_batch_norm(g, keep=["bn1", "conv1:0"])
     assert report.matches == 2
     assert g.get_operation_by_name("relu1").inputs[0].op.name == "bn1"
 
@@ -144,3 +147,142 @@ def test_errors():
         ge.fold_batch_norm("graph")
     with pytest.raises(ge.GraphEditKeyError, match="nope"):
         ge.fold_batch_norm(conv_net(), keep=["nope"])
+
+
+# ----- what Keras 3 emits; reporting --------------------------------------------------------
+
+
+def keras3_conv_bn(x, cin, cout, name, through_identity=False):
+    """A frozen Keras 3 Conv2D(use_bias=True) + BatchNormalization, op for op.
+
+    Weights are read through Identity (frozen ReadVariableOp); the conv bias is
+    Squeeze(Reshape(Identity(Const))); the batch norm is x * a + (beta - mean * a) with
+    a = Rsqrt(Reshape(var) + eps) * Reshape(gamma), all parameters reshaped to [1, 1, 1, C].
+    """
+
+    def read(value, scope):
+        return tf.identity(tf.constant(value, name=f"{scope}/resource"), name=f"{scope}/read")
+
+    w = read(rand(3, 3, cin, cout), f"{name}_conv/kernel")
+    h = tf.nn.conv2d(x, w, 1, "SAME", name=f"{name}_conv/convolution")
+    bias = tf.squeeze(tf.reshape(read(rand(cout), f"{name}_conv/bias"), [1, cout]),
+                      axis=0, name=f"{name}_conv/Squeeze")
+    h = tf.nn.bias_add(h, bias, name=f"{name}_conv/BiasAdd")
+    if through_identity:
+        h = tf.identity(h, name=f"{name}_conv/out")
+    shape = [1, 1, 1, cout]
+    gamma, beta, mean, var = (
+        tf.reshape(read(v, f"{name}_bn/{k}"), shape)
+        for k, v in (("gamma", rand(cout, positive=True)), ("beta", rand(cout)),
+                     ("mean", rand(cout)), ("var", rand(cout, positive=True))))
+    a = tf.math.rsqrt(var + 1e-3) * gamma
+    return tf.add(h * a, beta - mean * a, name=f"{name}_bn/add_1")
+
+
+def test_keras3_biased_conv_and_dense_through_identities():
+    g = tf.Graph()
+    with g.as_default():
+        x = v1.placeholder(tf.float32, [None, 8, 8, 3], name="x")
+        h = tf.nn.relu(keras3_conv_bn(x, 3, 4, "c1"), name="relu1")
+        h = tf.nn.relu(keras3_conv_bn(h, 4, 4, "c2", through_identity=True), name="relu2")
+        f = tf.reshape(h, [-1, 256])
+        d = tf.matmul(f, tf.identity(tf.constant(rand(256, 6) / 16)), name="dense")
+        d = tf.add(d, tf.identity(tf.constant(rand(6))), name="dense_bias")  # Keras 3 Dense
+        bn = tf.reshape(tf.constant(rand(6, positive=True)), [1, 6])
+        tf.identity(d * bn + tf.constant(rand(1, 6)), name="out")
+    ref = run(g, "out:0", {"x:0": X})
+    report = ge.fold_batch_norm(g, keep=["out"])
+    assert report.matches == 3 and report.not_folded == {}
+    assert {"c1_conv/convolution", "c1_conv/BiasAdd", "c2_conv/out", "dense_bias"} <= {
+        op.name for op in report.replaced_ops}
+    np.testing.assert_allclose(run(g, "out:0", {"x:0": X}), ref, rtol=1e-5, atol=1e-5)
+    small = ge.strip_unused(g, ["x:0"], ["out:0"])
+    types = [op.type for op in small.get_operations()]
+    assert types.count("Conv2D") == 2 and types.count("BiasAdd") == 3
+    assert not {"Rsqrt", "Mul", "Squeeze", "Sub", "AddV2"} & set(types)
+    np.testing.assert_allclose(run(small, "out:0", {"x:0": X}), ref, rtol=1e-5, atol=1e-5)
+
+
+def test_not_folded_are_reported_with_reasons_and_one_warning():
+    g = tf.Graph()
+    with g.as_default():
+        x = v1.placeholder(tf.float32, [None, 8, 8, 3], name="x")
+        ok = keras3_conv_bn(x, 3, 4, "ok")
+        cat = tf.concat([ok, x], axis=-1, name="cat")
+        after_concat = tf.add(cat * tf.constant(rand(7)), tf.constant(rand(7)), name="bn_cat")
+        conv = tf.nn.conv2d(x, tf.constant(rand(1, 1, 3, 4)), 1, "SAME", name="shared_conv")
+        shared = fused_bn(conv, 4, "bn_shared")
+        scale, offset, mean, var = bn_params(4)
+        training, _, _ = v1.nn.fused_batch_norm(conv * 1.0, scale, offset, mean, var,
+                                                is_training=True, name="bn_train")
+        rescale = tf.add(x * 2.0, 1.0, name="rescale")  # a scalar affine: not a batch norm
+        tf.identity(after_concat, name="o1")
+        tf.identity(shared + tf.nn.relu(conv) + training, name="o2")
+        tf.identity(rescale, name="o3")
+    with pytest.warns(ge.BatchNormNotFoldedWarning, match="left 3 in place") as record:
+        report = ge.fold_batch_norm(g)
+    assert len(record) == 1
+    assert report.matches == 1
+    assert set(report.not_folded) == {"bn_cat", "bn_shared", "bn_train"}
+    assert "'cat' (ConcatV2), not a Conv2D" in report.not_folded["bn_cat"]
+    assert "'shared_conv' is also read by" in report.not_folded["bn_shared"]
+    assert "is_training=True" in report.not_folded["bn_train"]
+    assert "not_folded=3" in repr(report)
+
+
+def test_no_warning_when_everything_folds(recwarn):
+    g = conv_net()
+    assert ge.fold_batch_norm(g, keep=["out"]).not_folded == {}
+    assert not [w for w in recwarn if issubclass(w.category, ge.BatchNormNotFoldedWarning)]
+
+
+def test_a_second_call_folds_nothing_more_and_order_does_not_matter():
+    g = tf.Graph()
+    with g.as_default():
+        x = v1.placeholder(tf.float32, [None, 8, 8, 3], name="x")
+        tf.identity(tf.nn.relu(keras3_conv_bn(x, 3, 4, "c", through_identity=True)), name="out")
+    ref = run(g, "out:0", {"x:0": X})
+    ge.remove_identity(g, keep=["out"])  # the dead identity still reads the conv
+    ge.fold_constants(g, keep=["out"])   # a and b are Consts now, the bias too
+    first = ge.fold_batch_norm(g, keep=["out"])
+    assert first.matches == 1 and first.not_folded == {}
+    n_ops = len(g.get_operations())
+    again = ge.fold_batch_norm(g, keep=["out"])
+    assert again.matches == 0 and again.not_folded == {} and len(g.get_operations()) == n_ops
+    np.testing.assert_allclose(run(g, "out:0", {"x:0": X}), ref, rtol=1e-5, atol=1e-5)
+
+
+def test_frozen_keras3_model_folds_in_one_call():
+    keras = pytest.importorskip("keras")
+    from tensorflow.python.framework.convert_to_constants import (
+        convert_variables_to_constants_v2,
+    )
+
+    inputs = keras.Input((8, 8, 3))
+    h = keras.layers.Conv2D(4, 3, padding="same", use_bias=True)(inputs)
+    h = keras.layers.ReLU()(keras.layers.BatchNormalization()(h))
+    h = keras.layers.DepthwiseConv2D(3, padding="same", use_bias=False)(h)
+    h = keras.layers.BatchNormalization()(h)
+    h = keras.layers.Dense(5)(keras.layers.Flatten()(h))
+    model = keras.Model(inputs, keras.layers.BatchNormalization()(h))
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            n = layer.moving_mean.shape[0]
+            layer.moving_mean.assign(RNG.normal(0, 0.5, n))
+            layer.moving_variance.assign(RNG.uniform(0.5, 2.0, n))
+            layer.gamma.assign(RNG.uniform(0.5, 1.5, n))
+            layer.beta.assign(RNG.normal(0, 0.5, n))
+    fn = tf.function(lambda x: model(x, training=False))
+    frozen = convert_variables_to_constants_v2(
+        fn.get_concrete_function(tf.TensorSpec([None, 8, 8, 3], tf.float32)))
+    g = tf.Graph()
+    with g.as_default():
+        tf.graph_util.import_graph_def(frozen.graph.as_graph_def(), name="")
+    x_name, out_name = frozen.inputs[0].name, frozen.outputs[0].name
+    expected = model(X, training=False).numpy()
+    report = ge.fold_batch_norm(g, keep=[out_name])
+    assert report.matches == 3 and report.not_folded == {}
+    small = ge.strip_unused(g, [x_name], [out_name])
+    assert not {"Rsqrt", "Mul", "Sub"} & {op.type for op in small.get_operations()}
+    np.testing.assert_allclose(run(small, out_name, {x_name: X}), expected, rtol=1e-4,
+                               atol=1e-4)

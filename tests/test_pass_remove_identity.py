@@ -143,3 +143,51 @@ def test_identity_n_and_snapshot():
     mul = g.get_operation_by_name("out").inputs[0].op
     assert mul.type == "Mul" and [t.name for t in mul.inputs] == ["Tanh:0", "y:0"]
     np.testing.assert_allclose(run(g, "out:0", feed), ref, atol=1e-6)
+
+
+def frozen_like():
+    """What convert_variables_to_constants_v2 gives: weights read through Identity, and an
+    output Identity waiting on a NoOp that waits on every weight read."""
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [3], name="x")
+        reads = [tf.identity(tf.constant(np.full([3], k, np.float32), name=f"w{k}"),
+                             name=f"w{k}/read") for k in range(3)]
+        y = x * reads[0] + reads[1]  # w2 is read by nothing but the NoOp
+        with g.control_dependencies([op.op for op in reads]):
+            done = tf.no_op(name="NoOp")
+        with g.control_dependencies([done]):
+            tf.identity(y, name="Identity")
+    return g
+
+
+def test_control_edges_that_only_order_constants_are_dropped():
+    g = frozen_like()
+    report = ge.remove_identity(g, keep=["Identity"])
+    assert {op.name for op in report.replaced_ops} == {"w0/read", "w1/read", "w2/read", "NoOp"}
+    out = g.get_operation_by_name("Identity")
+    assert out.control_inputs == []  # not ^w0, ^w1, ^w2
+    small = ge.strip_unused(g, ["x:0"], ["Identity:0"])
+    assert sorted(op.name for op in small.get_operations()) == [
+        "Identity", "add", "mul", "w0", "w1", "x"]  # w2 and the NoOp are gone
+    np.testing.assert_allclose(run(small, "Identity:0", {"x:0": X}), X * 0.0 + 1.0)
+
+
+def test_waiting_on_a_real_op_is_kept():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [], name="x")
+        acc = tf.compat.v1.Variable(0.0, name="acc")
+        update = tf.compat.v1.assign_add(acc, x, name="update")
+        w = tf.identity(tf.constant(2.0), name="w")
+        prod = x * w
+        with g.control_dependencies([update.op, w.op]):
+            done = tf.no_op(name="done")
+        with g.control_dependencies([done]):
+            y = tf.identity(prod, name="y")
+    ge.remove_identity(g, keep=["y"])
+    assert [c.type for c in y.op.control_inputs] == ["AssignAddVariableOp"]
+    with tf.compat.v1.Session(graph=g) as sess:
+        sess.run(acc.initializer)
+        assert sess.run(y, {x: 3.0}) == 6.0
+        assert sess.run(acc) == 3.0

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
-import numpy as np
 import tensorflow as tf
 
 from graph_editor import _tf, util
@@ -21,10 +21,14 @@ __all__ = [
     "kept_ops",
     "not_kept",
     "clone_op",
-    "const_value",
-    "evaluate",
     "is_foldable_type",
+    "is_pure_op_type",
+    "note_replaced",
+    "replaced_names",
 ]
+
+# graph -> names of the ops a pass replaced in it (unused now; TF cannot delete them).
+_REPLACED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 # Ops whose value is not a pure function of their inputs, or that fold badly.
 _NEVER_FOLD = frozenset(
@@ -111,14 +115,21 @@ def clone_op(op: tf.Operation, inputs: list, op_type: str | None = None) -> tf.O
         ) from None
 
 
-def is_foldable_type(op: tf.Operation) -> bool:
-    """True if ``op``'s outputs are a pure function of its inputs (not counting inputs)."""
+def is_pure_op_type(op: tf.Operation) -> bool:
+    """True if ops of ``op``'s type compute a pure function of their inputs: not stateful,
+    not v1 control flow, a placeholder or a function call (the same for every op of the
+    type in the graph)."""
     if op.type in _NEVER_FOLD or _tf.has_function(op.graph, op.type):
         return False
     try:
-        if op.op_def.is_stateful:
-            return False
+        return not op.op_def.is_stateful
     except (ValueError, KeyError, AttributeError):
+        return False
+
+
+def is_foldable_type(op: tf.Operation) -> bool:
+    """True if ``op``'s outputs are a pure function of its inputs (not counting inputs)."""
+    if not is_pure_op_type(op):
         return False
     for t in op.outputs:
         if t.dtype in _BAD_DTYPES or t.dtype.base_dtype != t.dtype:
@@ -126,42 +137,18 @@ def is_foldable_type(op: tf.Operation) -> bool:
     return not any(t.dtype in _BAD_DTYPES or t.dtype.base_dtype != t.dtype for t in op.inputs)
 
 
-def evaluate(graph: tf.Graph, tensors: list) -> list:
-    """Values of constant ``tensors`` of ``graph``, run in a stripped copy (graph untouched)."""
-    from graph_editor.passes.strip_unused import strip_unused
+def note_replaced(graph: tf.Graph, ops: Any) -> None:
+    """Remember that a pass replaced ``ops`` (their readers moved elsewhere).
 
-    if not tensors:
-        return []
-    small = strip_unused(graph, [], tensors)
-    with tf.compat.v1.Session(graph=small) as sess:
-        return sess.run([t.name for t in tensors])
-
-
-def const_value(t: tf.Tensor, max_ops: int = 200) -> np.ndarray | None:
-    """The value of ``t`` if it only depends on constants (Const, through pure ops), else None.
-
-    A ``Const`` (possibly behind ``Identity`` ops) is read directly; a small constant
-    subgraph (at most ``max_ops`` ops) is evaluated in a stripped copy of the graph.
+    Later passes skip work that only serves them (folding or simplifying their inputs).
+    A hint only: a replaced op fetched by name still computes what it did.
     """
-    op = t.op
-    while op.type in ("Identity", "Snapshot") and not op.control_inputs:
-        t = op.inputs[0]
-        op = t.op
-    if op.type == "Const":
-        return tf.make_ndarray(op.get_attr("value"))
-    seen: set = set()
-    stack = [op]
-    while stack:
-        o = stack.pop()
-        if o in seen:
-            continue
-        seen.add(o)
-        if len(seen) > max_ops:
-            return None
-        if o.type == "Const":
-            continue
-        if not is_foldable_type(o):
-            return None
-        stack.extend(x.op for x in o.inputs)
-        stack.extend(o.control_inputs)
-    return evaluate(t.graph, [t])[0]
+    names = _REPLACED.get(graph)
+    if names is None:
+        names = _REPLACED[graph] = set()
+    names.update(op.name for op in ops)
+
+
+def replaced_names(graph: tf.Graph) -> set:
+    """Names of the ops passes replaced in ``graph`` (see :func:`note_replaced`)."""
+    return _REPLACED.get(graph, set())

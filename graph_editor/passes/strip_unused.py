@@ -16,15 +16,16 @@ from __future__ import annotations
 from typing import Any
 
 import tensorflow as tf
-from tensorflow.core.framework import graph_pb2
+from tensorflow.core.framework import node_def_pb2
 
-from graph_editor import util
+from graph_editor import _tf, util
 from graph_editor.errors import (
     GraphEditKeyError,
     GraphEditTypeError,
     GraphEditValueError,
     GraphMismatchError,
 )
+from graph_editor.passes._serialize import graph_def_bytes
 
 __all__ = ["strip_unused", "copy_graph"]
 
@@ -81,9 +82,20 @@ def _as_items(x: Any) -> list:
     return list(x)
 
 
-def _node_name(inp: str) -> str:
-    name = inp[1:] if inp.startswith("^") else inp
-    return name.split(":", 1)[0]
+def _needed_ops(outputs: list, stops: dict) -> set:
+    """The ops ``outputs`` need through data and control inputs, not walking past ``stops``."""
+    kept: set = set()
+    stack = [x.op if isinstance(x, tf.Tensor) else x for x in outputs]
+    while stack:
+        op = stack.pop()
+        if op in kept:
+            continue
+        kept.add(op)
+        if op in stops:
+            continue
+        stack.extend(t.op for t in op.inputs)
+        stack.extend(op.control_inputs)
+    return kept
 
 
 def strip_unused(graph: tf.Graph, inputs: Any, outputs: Any) -> tf.Graph:
@@ -114,7 +126,7 @@ def strip_unused(graph: tf.Graph, inputs: Any, outputs: Any) -> tf.Graph:
         raise GraphEditTypeError(f"strip_unused expects a tf.Graph, got {util._describe(graph)}.")
     in_ts = [_resolve(graph, x, "input", True) for x in _as_items(inputs)]
     out_items = [_resolve(graph, x, "output", False) for x in _as_items(outputs)]
-    in_nodes: dict[str, tf.Tensor] = {}
+    in_nodes: dict = {}
     for t in in_ts:
         if t.op.type != "Placeholder" and len(t.op.outputs) != 1:
             raise GraphEditValueError(
@@ -122,36 +134,23 @@ def strip_unused(graph: tf.Graph, inputs: Any, outputs: Any) -> tf.Graph:
                 f"{len(t.op.outputs)} outputs: it cannot be replaced by a placeholder of the "
                 "same name. Cut at a single-output op (e.g. an Identity of it)."
             )
-        in_nodes[t.op.name] = t
-    gd = graph.as_graph_def()
-    nodes = {n.name: n for n in gd.node}
-    keep: set[str] = set()
-    stack = [x.op.name if isinstance(x, tf.Tensor) else x.name for x in out_items]
-    while stack:
-        name = stack.pop()
-        if name in keep:
+        in_nodes[t.op] = t
+    kept = _needed_ops(out_items, in_nodes)
+    replace = {}
+    for op, t in in_nodes.items():
+        if op not in kept:
             continue
-        keep.add(name)
-        if name in in_nodes:
-            continue
-        stack.extend(_node_name(i) for i in nodes[name].input)
-    out = graph_pb2.GraphDef()
-    out.versions.CopyFrom(gd.versions)
-    out.library.CopyFrom(gd.library)
-    for node in gd.node:
-        if node.name not in keep:
-            continue
-        t = in_nodes.get(node.name)
-        if t is not None and node.op != "Placeholder":
-            ph = out.node.add(name=node.name, op="Placeholder", device=node.device)
+        if op.type != "Placeholder":
+            ph = node_def_pb2.NodeDef(name=op.name, op="Placeholder", device=op.device)
             ph.attr["dtype"].type = t.dtype.as_datatype_enum
             ph.attr["shape"].shape.CopyFrom(t.shape.as_proto())
-        else:
-            copied = out.node.add()
-            copied.CopyFrom(node)
-            if t is not None:  # a placeholder input: the walk stopped here
-                del copied.input[:]
+            replace[op] = ph
+        elif op.control_inputs or op.inputs:  # a placeholder input: the walk stopped here
+            node = op.node_def
+            del node.input[:]
+            replace[op] = node
+    ops = sorted(kept, key=_tf.op_id)
     new = tf.Graph()
-    with new.as_default():
-        tf.graph_util.import_graph_def(out, name="")
+    _tf.import_graph_def_bytes(new, graph_def_bytes(graph, ops, replace))
     return new
+
