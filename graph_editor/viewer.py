@@ -73,6 +73,19 @@ def _function_graph(obj: Any, input_specs: Any, what: str) -> tf.Graph:
         ) from e
 
 
+
+def _graph_def_from_bytes(data: bytes, what: str) -> Any:
+    """A serialized GraphDef, parsed; a ge error when it is not one."""
+    from google.protobuf.message import DecodeError
+
+    try:
+        return tf.compat.v1.GraphDef.FromString(data)
+    except DecodeError as e:
+        raise GraphEditValueError(
+            f"{what}: these bytes are not a serialized GraphDef ({e}); pass a tf.Graph, a "
+            "GraphDef, or graph.as_graph_def().SerializeToString()."
+        ) from e
+
 def _resolve(obj: Any, input_specs: Any, what: str) -> tuple[tf.Graph, list, Any]:
     """``(graph, ops, keras model or None)``."""
     if isinstance(obj, SubGraphView):
@@ -82,7 +95,7 @@ def _resolve(obj: Any, input_specs: Any, what: str) -> tuple[tf.Graph, list, Any
     if isinstance(obj, tf.Graph):
         return obj, obj.get_operations(), None
     if isinstance(obj, (tf.compat.v1.GraphDef, bytes)):
-        gd = obj if not isinstance(obj, bytes) else tf.compat.v1.GraphDef.FromString(obj)
+        gd = obj if not isinstance(obj, bytes) else _graph_def_from_bytes(obj, what)
         graph = tf.Graph()
         with graph.as_default():
             tf.graph_util.import_graph_def(gd, name="")

@@ -54,14 +54,34 @@ def check_graph(graph: Any, fn: str) -> tf.Graph:
     return graph
 
 
+def as_items(x: Any, what: str) -> list:
+    """``x`` as a list of tensors / ops / names: one of them, or an iterable of them.
+
+    Raises:
+        GraphEditTypeError: naming ``what``, for an eager tensor or a non-iterable.
+    """
+    if x is None:
+        return []
+    if util._is_eager(x):
+        raise util._eager_error(x, what)
+    if isinstance(x, (str, tf.Tensor, tf.Operation)):
+        return [x]
+    if not util.is_iterable(x) or isinstance(x, (bytes, tf.Graph)):
+        raise GraphEditTypeError(
+            f"{what} must be a tensor, an op, a name or a list of them, got "
+            f"{util._describe(x)}."
+        )
+    items = list(x)
+    for item in items:
+        if util._is_eager(item):
+            raise util._eager_error(item, what)
+    return items
+
+
 def kept_ops(graph: tf.Graph, keep: Any) -> set:
     """The ops named (directly or through one of their tensors) by ``keep``."""
-    if keep is None:
-        return set()
-    if isinstance(keep, (str, tf.Tensor, tf.Operation)):
-        keep = [keep]
     out = set()
-    for item in keep:
+    for item in as_items(keep, "keep"):
         if isinstance(item, tf.Tensor):
             op = item.op
         elif isinstance(item, tf.Operation):

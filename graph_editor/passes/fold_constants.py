@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from graph_editor import _tf, rewrite
+from graph_editor import _tf, rewrite, util
 from graph_editor.errors import GraphEditValueError
 from graph_editor.passes._common import check_graph, kept_ops, note_replaced, replaced_names
 from graph_editor.passes._consts import Constants, const_value
@@ -290,6 +290,7 @@ def fold_constants(
         1
     """
     check_graph(graph, "fold_constants")
+    simplify, merge = util.check_flag(simplify, "simplify"), util.check_flag(merge, "merge")
     if not isinstance(max_bytes, int) or max_bytes < 0:
         raise GraphEditValueError(f"max_bytes must be an int >= 0, got {max_bytes!r}.")
     kept = kept_ops(graph, keep)

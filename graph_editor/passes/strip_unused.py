@@ -25,6 +25,7 @@ from graph_editor.errors import (
     GraphEditValueError,
     GraphMismatchError,
 )
+from graph_editor.passes._common import as_items
 from graph_editor.passes._serialize import graph_def_bytes
 
 __all__ = ["strip_unused", "copy_graph"]
@@ -74,14 +75,6 @@ def _resolve(graph: tf.Graph, item: Any, what: str, want_tensor: bool) -> Any:
     )
 
 
-def _as_items(x: Any) -> list:
-    if x is None:
-        return []
-    if isinstance(x, (str, tf.Tensor, tf.Operation)):
-        return [x]
-    return list(x)
-
-
 def _needed_ops(outputs: list, stops: dict) -> set:
     """The ops ``outputs`` need through data and control inputs, not walking past ``stops``."""
     kept: set = set()
@@ -124,8 +117,8 @@ def strip_unused(graph: tf.Graph, inputs: Any, outputs: Any) -> tf.Graph:
     """
     if not isinstance(graph, tf.Graph):
         raise GraphEditTypeError(f"strip_unused expects a tf.Graph, got {util._describe(graph)}.")
-    in_ts = [_resolve(graph, x, "input", True) for x in _as_items(inputs)]
-    out_items = [_resolve(graph, x, "output", False) for x in _as_items(outputs)]
+    in_ts = [_resolve(graph, x, "input", True) for x in as_items(inputs, "inputs")]
+    out_items = [_resolve(graph, x, "output", False) for x in as_items(outputs, "outputs")]
     in_nodes: dict = {}
     for t in in_ts:
         if t.op.type != "Placeholder" and len(t.op.outputs) != 1:
