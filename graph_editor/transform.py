@@ -352,6 +352,7 @@ class Transformer:
                 info, [info.transformed_ops[op] for op in info._pending_colocation]
             )
         self._assign_collections_and_variables(info, order)
+        support.rebind_custom_gradients(info)
         return self._transform_sgv(info, sgv, order), TransformerInfo(info)
 
     # -- per-op path --------------------------------------------------------------------------
