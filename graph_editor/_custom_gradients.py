@@ -58,31 +58,39 @@ _NOT_TRACEABLE = (tf.resource, tf.variant)
 class _Link:
     """One copied op's gradient: its source's type and how to find the copy's tensors."""
 
-    __slots__ = ("parent", "src_name", "op_name", "op_type", "specs", "to_dst")
+    __slots__ = ("parent", "src_name", "op", "specs", "to_dst")
 
     def __init__(self, parent: bytes, src_name: str, op: tf.Operation,
                  to_dst: Callable[[str], Any]) -> None:
         self.parent = parent  # gradient op type of the source op
         self.src_name = src_name  # the source op's name, in the namespace to_dst resolves
-        self.op_name = op.name
-        self.op_type = op.type
+        self.op = op  # the copy
         self.specs = [tf.TensorSpec(t.shape, t.dtype) for t in op.outputs]
         self.to_dst = to_dst
 
 
 class _Recipe:
-    """A traced gradient and the values bound to its captures for one op.
+    """A traced gradient and where its captured values are, relative to one op (``op``).
 
-    ``anchor``: the name of that op, in the graph of the graph tensors of ``captures``
-    (which may also hold eager values: variable handles, constants).
+    ``items``, one per capture of ``fn``: ``("input", i)``, the op's input ``i`` (what
+    ``tf.custom_gradient`` closes over is mostly its own inputs: the function's arguments);
+    ``("name", tensor name)`` in the op's graph (an intermediate of the forward pass); or
+    ``("value", v)``, an eager value (variable handle, constant), valid anywhere.
     """
 
-    __slots__ = ("fn", "anchor", "captures")
+    __slots__ = ("fn", "op", "items")
 
-    def __init__(self, fn: Any, anchor: str | None, captures: list) -> None:
+    def __init__(self, fn: Any, op: tf.Operation | None, items: list) -> None:
         self.fn = fn
-        self.anchor = anchor
-        self.captures = captures
+        self.op = op
+        self.items = items
+
+    def values(self) -> list:
+        """The captured values for a call now (inputs as the op reads them now)."""
+        op = self.op
+        get = op.graph.get_tensor_by_name if op is not None else None
+        return [op.inputs[x] if kind == "input" else get(x) if kind == "name" else x
+                for kind, x in self.items]
 
 
 _KEEP, _DROP = "keep", "drop"
@@ -94,8 +102,8 @@ _RESOLVED: dict[bytes, Any] = {}
 _ANCHORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _anchor(graph: tf.Graph, op_type: bytes) -> str | None:
-    """Name of the op of ``graph`` whose gradient is ``op_type`` (None if none)."""
+def _anchor(graph: tf.Graph, op_type: bytes) -> tf.Operation | None:
+    """The op of ``graph`` whose gradient is ``op_type`` (None if none)."""
     cached = _ANCHORS.get(graph)
     if cached is None or cached[0] != graph.version:
         index: dict[bytes, str] = {}
@@ -103,7 +111,8 @@ def _anchor(graph: tf.Graph, op_type: bytes) -> str | None:
             if ATTR in node.attr:
                 index.setdefault(node.attr[ATTR].s, node.name)
         cached = _ANCHORS[graph] = (graph.version, index)
-    return cached[1].get(op_type)
+    name = cached[1].get(op_type)
+    return None if name is None else graph.get_operation_by_name(name)
 
 
 def _trace(op_type: bytes, specs: list) -> Any:
@@ -120,26 +129,40 @@ def _trace(op_type: bytes, specs: list) -> Any:
     graphs = {id(c.graph): c.graph for c in captures if not _tf.is_eager_value(c)}
     if not graphs:
         return (_KEEP, op_type)  # only eager values (or nothing) captured: valid anywhere
-    anchor = _anchor(next(iter(graphs.values())), op_type) if len(graphs) == 1 else None
-    return _Recipe(fn, anchor, captures)
-
-
-def _values(recipe: _Recipe, link: _Link) -> list | None:
-    """The copy's values for the recipe's captures, or None if one has no counterpart."""
-    anchor, src_name = recipe.anchor, link.src_name
-    if anchor is None or not (src_name == anchor or src_name.endswith("/" + anchor)):
-        return None
-    prefix = src_name[: len(src_name) - len(anchor)]
-    values = []
-    for c in recipe.captures:
+    op = _anchor(next(iter(graphs.values())), op_type) if len(graphs) == 1 else None
+    if op is None:
+        return (_DROP,)
+    slots = {(t.op.name, t.value_index): i for i, t in enumerate(op.inputs)}
+    items = []
+    for c in captures:
         if _tf.is_eager_value(c):
-            values.append(c)
-            continue
-        v = link.to_dst(prefix + c.name)
-        if v is None or v.dtype != c.dtype:
-            return None
-        values.append(v)
-    return values
+            items.append(("value", c))
+        else:
+            i = slots.get((c.op.name, c.value_index))
+            items.append(("name", c.name) if i is None else ("input", i))
+    return _Recipe(fn, op, items)
+
+
+def _derive(parent: _Recipe, link: _Link) -> Any:
+    """The recipe for a copy of ``parent.op``, or (_DROP,) if a capture was not copied."""
+    op, items = link.op, []
+    prefix = None
+    for kind, x in parent.items:
+        if kind == "input":
+            if x >= len(op.inputs) or op.inputs[x].dtype != parent.op.inputs[x].dtype:
+                return (_DROP,)
+        elif kind == "name":
+            if prefix is None:  # the source op's name, relative to the parent's op
+                anchor, src = parent.op.name, link.src_name
+                if not (src == anchor or src.endswith("/" + anchor)):
+                    return (_DROP,)
+                prefix = src[: len(src) - len(anchor)]
+            t = link.to_dst(prefix + x)
+            if t is None or t.dtype != parent.op.graph.get_tensor_by_name(x).dtype:
+                return (_DROP,)
+            x = t.name
+        items.append((kind, x))
+    return _Recipe(parent.fn, op, items)
 
 
 def _resolve(op_type: bytes, specs: list) -> Any:
@@ -153,9 +176,7 @@ def _resolve(op_type: bytes, specs: list) -> Any:
     outcome = _RESOLVED[op_type]
     for child in reversed(chain):
         if isinstance(outcome, _Recipe):
-            link = _LINKS[child]
-            values = _values(outcome, link)
-            outcome = (_DROP,) if values is None else _Recipe(outcome.fn, link.op_name, values)
+            outcome = _derive(outcome, _LINKS[child])
         _RESOLVED[child] = outcome
     return outcome
 
@@ -177,18 +198,18 @@ def _gradient(op_type: bytes) -> Callable[..., Any]:
             # TF's SavedModel loader does).
             full = [_zeros(op, i, s) if g is None else g
                     for i, (g, s) in enumerate(zip(grads, link.specs))]
-            return list(_tf.call_with_captures(outcome.fn, full, outcome.captures))
+            return list(_tf.call_with_captures(outcome.fn, full, outcome.values()))
         if outcome[0] == _KEEP:
             return _tf.registered_gradient(outcome[1])(op, *grads)
         warnings.warn(
-            f"The custom gradient (tf.custom_gradient) of the copied op '{link.op_name}' "
-            f"reads tensors the copy does not contain: '{link.op_name}' gets TensorFlow's "
+            f"The custom gradient (tf.custom_gradient) of the copied op '{link.op.name}' "
+            f"reads tensors the copy does not contain: '{link.op.name}' gets TensorFlow's "
             "gradient of its forward ops instead (the same for activations such as swish, "
             "not for straight-through or clipping gradients). Include the tensors that "
             "gradient reads in the copy to keep it.",
             stacklevel=2,
         )
-        default = _tf.registered_gradient(link.op_type)
+        default = _tf.registered_gradient(link.op.type)
         return default(op, *grads) if default is not None else [None] * len(grads)
 
     return gradient

@@ -72,6 +72,7 @@ __all__ = [
     "set_flat_signature",
     "registered_gradient",
     "call_with_captures",
+    "new_trackable",
     # reroute / edit
     "update_edges",
     "input_slots",
@@ -609,6 +610,12 @@ def call_with_captures(concrete_function: Any, args: list, captures: list) -> An
     shape (TF checks the arguments' shapes only). Returns the structured outputs.
     """
     return concrete_function._call_flat(list(args), list(captures))  # noqa: SLF001
+
+
+def new_trackable() -> Any:
+    """A bare ``AutoTrackable`` (``tf.Module`` without its ``variables`` / ``name``
+    properties): any attribute name can be set and is saved as a child."""
+    return tf.__internal__.tracking.AutoTrackable()
 
 
 # --------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from typing import Any
 
 import tensorflow as tf
 
-from graph_editor import functions, util
+from graph_editor import _tf, functions, util
 from graph_editor.errors import (
     CaptureError,
     GraphEditKeyError,
@@ -205,8 +205,132 @@ def _trackables_for(cf: Any, graph: tf.Graph, loaded: Any) -> tuple[list, list]:
     return list(variables.values()), list(resources.values())
 
 
+class _Link:
+    """How one concrete function of a root endpoint maps onto the signature's names.
+
+    ``in_keys``: the signature input key of each of its flat tensor arguments;
+    ``out_keys``: the signature output key of each of its flat tensor outputs (None when
+    the signature wrapper does not map them one to one).
+    """
+
+    __slots__ = ("in_keys", "out_keys")
+
+    def __init__(self, in_keys: list[str] | None, out_keys: list[str] | None) -> None:
+        self.in_keys = in_keys
+        self.out_keys = out_keys
+
+
+def _flat_tensors(structure: Any) -> list:
+    return [t for t in tf.nest.flatten(structure, expand_composites=True)
+            if isinstance(t, (tf.Tensor, tf.TensorSpec))]
+
+
+def _signature_call(loaded: Any, signature_key: str) -> tuple[Any, _Link] | None:
+    """The function a loaded signature wraps (the ``f`` of its only call op), with the
+    signature key of each of that function's flat inputs and outputs."""
+    sig = loaded.signatures[signature_key]
+    calls = [op for op in sig.graph.get_operations() if op.type in functions._CALL_OPS]
+    if len(calls) != 1:
+        return None
+    call = calls[0]
+    args = functions.function_inputs(sig.graph)
+    key_of = {id(t): k for k, t in
+              tf.nest.pack_sequence_as(sig.structured_input_signature[1], args).items()}
+    in_keys = []
+    for t in call.inputs:
+        if id(t) not in key_of:
+            break  # the captured values follow the arguments
+        in_keys.append(key_of[id(t)])
+    out_keys: list[str | None] = [None] * len(call.outputs)
+    structured = tf.nest.pack_sequence_as(sig.structured_outputs, list(sig.outputs))
+    for k, t in (structured.items() if isinstance(structured, dict) else ()):
+        while t.op.type == "Identity" and t.op is not call:
+            t = t.op.inputs[0]
+        if t.op is call:
+            out_keys[t.value_index] = k
+    return call.get_attr("f").name, _Link(in_keys, None if None in out_keys else out_keys)
+
+
+def _linked_endpoints(loaded: Any, signature_key: str) -> dict[str, tuple[Any, dict]]:
+    """Root functions of the loaded SavedModel that compute the signature: Keras's
+    ``serve``, a module's ``__call__``. name -> (function, {id(concrete fn): _Link})."""
+    found = _signature_call(loaded, signature_key)
+    if found is None:
+        return {}
+    name, link = found
+    res = {}
+    for attr, child in tf.train.TrackableView(loaded).children(loaded).items():
+        links = {}
+        for cf in getattr(child, "concrete_functions", ()):
+            cf_name = cf.name.decode() if isinstance(cf.name, bytes) else cf.name
+            n_args = len(cf.inputs) - len(cf.captured_inputs)
+            if cf_name == name:
+                ok = n_args == len(link.in_keys) and (
+                    link.out_keys is None or len(_flat_tensors(cf.structured_outputs))
+                    == len(link.out_keys))
+                links[id(cf)] = link if ok else _Link(None, None)
+        if links:
+            res[attr] = (child, links)
+    return res
+
+
+def _trace_key(structure: Any) -> str:
+    def leaf(x: Any) -> Any:
+        if isinstance(x, tf.Tensor):
+            return ("tensor", str(x.shape), x.dtype.name)
+        return ("value", repr(x))
+
+    return repr(tf.nest.map_structure(leaf, structure, expand_composites=True))
+
+
+def _endpoint(source: Any, links: dict, edited: Any, spec: dict, keep_others: bool,
+              same_in: bool, same_out: bool) -> Any:
+    """A ``tf.function`` replacing a linked endpoint: its linked concrete functions call the
+    edit, with the endpoint's own argument and output structure where the signature's
+    input / output names are unchanged (else the signature's: keywords in, dict out); its
+    other concrete functions (``keep_others``) call the source's."""
+    keys = list(spec)
+    current: list[Any] = [None]
+    targets: dict[str, Any] = {}  # TF may trace again when saving: the call picks the cf
+
+    def body(*args: Any, **kwargs: Any) -> Any:
+        key = _trace_key((args, kwargs))
+        target = targets.setdefault(key, current[0])
+        link = links.get(id(target))
+        if link is None:
+            return target(*args, **kwargs)
+        if same_in and link.in_keys is not None:
+            feed = dict(zip(link.in_keys, _flat_tensors((args, kwargs))))
+        else:
+            feed = kwargs
+        out = edited(*[feed[k] for k in keys])
+        if not same_out or link.out_keys is None:
+            return out
+        pending = iter(link.out_keys)
+        structure = target.structured_outputs
+        leaves = [out[next(pending)] if isinstance(leaf, tf.TensorSpec) else leaf
+                  for leaf in tf.nest.flatten(structure, expand_composites=True)]
+        return tf.nest.pack_sequence_as(structure, leaves, expand_composites=True)
+
+    fn = tf.function(body, autograph=False)
+    for cf in list(source.concrete_functions):
+        link = links.get(id(cf))
+        if link is None and not keep_others:
+            continue
+        current[0] = cf
+        if link is not None and not (same_in and link.in_keys is not None):
+            fn.get_concrete_function(**spec)
+        else:
+            args, kwargs = cf.structured_input_signature
+            fn.get_concrete_function(*args, **kwargs)
+    current[0] = None
+    return fn
+
+
 def _write(graph: tf.Graph, inputs: dict, outputs: dict, path: Any, signature_key: str,
-           loaded: Any, drop_control: set | None = None) -> None:
+           loaded: Any, drop_control: set | None = None, keep_api: bool = True) -> None:
+    """Save the edited signature. ``keep_api``: the other signatures and root attributes of
+    ``loaded`` are kept too (else only the signature and the endpoints that compute it)."""
     keys = list(inputs)
     for k, t in list(inputs.items()) + list(outputs.items()):
         if not isinstance(t, tf.Tensor) or getattr(t, "graph", None) is not graph:
@@ -219,19 +343,40 @@ def _write(graph: tf.Graph, inputs: dict, outputs: dict, path: Any, signature_ke
         name=f"{signature_key}_edited",
     )
     variables, resources = _trackables_for(cf, graph, loaded)
-    specs = [tf.TensorSpec(inputs[k].shape, inputs[k].dtype, name=k) for k in keys]
+    spec = {k: tf.TensorSpec(inputs[k].shape, inputs[k].dtype, name=k) for k in keys}
 
     def serve(*args: tf.Tensor) -> Any:
         return cf(*args)
 
-    serve_fn = tf.function(serve, input_signature=specs)
-    module = tf.Module()
-    module.kept_variables = variables
-    module.kept_resources = resources
-    module.serve = serve_fn
-    tf.saved_model.save(
-        module, os.fspath(path), signatures={signature_key: serve_fn.get_concrete_function()}
-    )
+    signatures = {signature_key: tf.function(serve, input_signature=list(spec.values()))
+                  .get_concrete_function()}
+    root = _tf.new_trackable()
+    reachable: set[int] = set()
+    endpoints = {}
+    if loaded is not None:
+        original = loaded.signatures[signature_key]
+        same_in = set(inputs) == set(original.structured_input_signature[1])
+        same_out = set(outputs) == set(original.structured_outputs)
+        endpoints = _linked_endpoints(loaded, signature_key)
+        for name, (source, links) in endpoints.items():
+            setattr(root, name, _endpoint(source, links, cf, spec, keep_api, same_in,
+                                          same_out))
+    if keep_api and loaded is not None:
+        for name, child in tf.train.TrackableView(loaded).children(loaded).items():
+            # "signatures" is rebuilt by tf.saved_model.save; _self_*: Trackable's own
+            if name != "signatures" and not name.startswith("_self_") and (
+                    name not in endpoints):
+                setattr(root, name, child)
+        for k, fn in loaded.signatures.items():
+            signatures.setdefault(k, fn)
+        reachable = {id(o) for o in tf.train.TrackableView(loaded).descendants()}
+    variables = [v for v in variables if id(v) not in reachable]
+    resources = [r for r in resources if id(r) not in reachable]
+    if variables:
+        root.kept_variables = variables  # read by the edit, not reachable otherwise
+    if resources:
+        root.kept_resources = resources
+    tf.saved_model.save(root, os.fspath(path), signatures=signatures)
 
 
 def save(edited: EditableSavedModel, path: Any) -> None:
@@ -300,6 +445,7 @@ def split(
     crossing, drop = functions._cut(sm.graph, at)
     keys = _unique_keys(crossing)
     mid = dict(zip(keys, crossing))
-    _write(sm.graph, sm.inputs, mid, head_path, signature_key, sm.loaded)
-    _write(sm.graph, mid, sm.outputs, tail_path, signature_key, sm.loaded, drop_control=drop)
+    _write(sm.graph, sm.inputs, mid, head_path, signature_key, sm.loaded, keep_api=False)
+    _write(sm.graph, mid, sm.outputs, tail_path, signature_key, sm.loaded, drop_control=drop,
+           keep_api=False)
     return keys
