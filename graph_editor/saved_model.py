@@ -4,7 +4,9 @@ A TF2 SavedModel signature is a thin wrapper (``Placeholder -> StatefulPartition
 Identity``) around the real function. :func:`load` inlines it into an editable graph whose
 variables are the restored variables; :func:`save` writes a SavedModel serving the edited
 graph under the same signature key and input/output names, with the original variables in
-its checkpoint; :func:`split` writes two SavedModels, head and tail.
+its checkpoint and the source's other signatures, attributes and functions (``serve``,
+``__call__``: those computing the signature serve the edit, in their own structure);
+:func:`split` writes two SavedModels, head and tail.
 
 Example::
 
@@ -251,12 +253,10 @@ def _signature_call(loaded: Any, signature_key: str) -> tuple[Any, _Link] | None
     return call.get_attr("f").name, _Link(in_keys, None if None in out_keys else out_keys)
 
 
-def _linked_endpoints(loaded: Any, signature_key: str) -> dict[str, tuple[Any, dict]]:
-    """Root functions of the loaded SavedModel that compute the signature: Keras's
-    ``serve``, a module's ``__call__``. name -> (function, {id(concrete fn): _Link})."""
-    found = _signature_call(loaded, signature_key)
-    if found is None:
-        return {}
+def _linked_endpoints(loaded: Any, found: tuple[str, _Link]) -> dict[str, tuple[Any, dict]]:
+    """Root functions of the loaded SavedModel that compute the signature (``found``:
+    its wrapped function): Keras's ``serve``, a module's ``__call__``.
+    name -> (function, {id(concrete fn): _Link})."""
     name, link = found
     res = {}
     for attr, child in tf.train.TrackableView(loaded).children(loaded).items():
@@ -272,6 +272,31 @@ def _linked_endpoints(loaded: Any, signature_key: str) -> dict[str, tuple[Any, d
         if links:
             res[attr] = (child, links)
     return res
+
+
+def _alias_signature(edited: Any, spec: dict, link: _Link, alias: _Link, same_in: bool,
+                     same_out: bool, default: Any) -> Any:
+    """Another signature wrapping the same function (Keras exports ``serve`` and
+    ``serving_default``): it serves the edit under its own names where they map one to
+    one, else it is the edited signature (``default``)."""
+    if not same_in or link.in_keys is None or alias.in_keys is None or (
+            len(alias.in_keys) != len(link.in_keys)):
+        return default
+    rename_in = dict(zip(alias.in_keys, link.in_keys))  # alias key -> edited signature key
+    rename_out = None
+    if same_out and link.out_keys is not None and alias.out_keys is not None and (
+            len(link.out_keys) == len(alias.out_keys)):
+        rename_out = dict(zip(link.out_keys, alias.out_keys))
+    alias_keys = list(rename_in)
+    specs = [tf.TensorSpec(spec[rename_in[k]].shape, spec[rename_in[k]].dtype, name=k)
+             for k in alias_keys]
+
+    def serve(*args: tf.Tensor) -> Any:
+        feed = {rename_in[k]: a for k, a in zip(alias_keys, args)}
+        out = edited(*[feed[k] for k in spec])
+        return out if rename_out is None else {rename_out[k]: v for k, v in out.items()}
+
+    return tf.function(serve, input_signature=specs).get_concrete_function()
 
 
 def _trace_key(structure: Any) -> str:
@@ -327,17 +352,50 @@ def _endpoint(source: Any, links: dict, edited: Any, spec: dict, keep_others: bo
     return fn
 
 
-def _write(graph: tf.Graph, inputs: dict, outputs: dict, path: Any, signature_key: str,
-           loaded: Any, drop_control: set | None = None, keep_api: bool = True) -> None:
-    """Save the edited signature. ``keep_api``: the other signatures and root attributes of
-    ``loaded`` are kept too (else only the signature and the endpoints that compute it)."""
-    keys = list(inputs)
+def _check_entries(graph: tf.Graph, inputs: dict, outputs: dict) -> None:
     for k, t in list(inputs.items()) + list(outputs.items()):
         if not isinstance(t, tf.Tensor) or getattr(t, "graph", None) is not graph:
             raise GraphEditTypeError(
                 f"Signature entry '{k}' must be a tensor of the edited graph, got "
                 f"{util._describe(t)}."
             )
+
+
+def _attach_api(root: Any, signatures: dict, loaded: Any, signature_key: str, edited: Any,
+                spec: dict, outputs: dict, keep_api: bool) -> set[int]:
+    """Put on ``root`` the loaded SavedModel's endpoints that compute the signature, serving
+    the edit; with ``keep_api`` also its other attributes and signatures (aliases of the
+    edited one serve the edit). Returns the ids of the objects reachable from them."""
+    original = loaded.signatures[signature_key]
+    same_in = set(spec) == set(original.structured_input_signature[1])
+    same_out = set(outputs) == set(original.structured_outputs)
+    found = _signature_call(loaded, signature_key)
+    endpoints = {} if found is None else _linked_endpoints(loaded, found)
+    for name, (source, links) in endpoints.items():
+        setattr(root, name, _endpoint(source, links, edited, spec, keep_api, same_in, same_out))
+    if not keep_api:
+        return set()
+    for name, child in tf.train.TrackableView(loaded).children(loaded).items():
+        # "signatures" is rebuilt by tf.saved_model.save; _self_*: Trackable's own
+        if name != "signatures" and not name.startswith("_self_") and name not in endpoints:
+            setattr(root, name, child)
+    for k, fn in loaded.signatures.items():
+        if k in signatures:
+            continue
+        alias = _signature_call(loaded, k)
+        if found is not None and alias is not None and alias[0] == found[0]:
+            fn = _alias_signature(edited, spec, found[1], alias[1], same_in, same_out,
+                                  signatures[signature_key])
+        signatures[k] = fn
+    return {id(o) for o in tf.train.TrackableView(loaded).descendants()}
+
+
+def _write(graph: tf.Graph, inputs: dict, outputs: dict, path: Any, signature_key: str,
+           loaded: Any, drop_control: set | None = None, keep_api: bool = True) -> None:
+    """Save the edited signature. ``keep_api``: the other signatures and root attributes of
+    ``loaded`` are kept too (else only the signature and the endpoints that compute it)."""
+    _check_entries(graph, inputs, outputs)
+    keys = list(inputs)
     cf = functions._build_function(
         graph, [inputs[k] for k in keys], dict(outputs), drop_control=drop_control,
         name=f"{signature_key}_edited",
@@ -352,24 +410,9 @@ def _write(graph: tf.Graph, inputs: dict, outputs: dict, path: Any, signature_ke
                   .get_concrete_function()}
     root = _tf.new_trackable()
     reachable: set[int] = set()
-    endpoints = {}
     if loaded is not None:
-        original = loaded.signatures[signature_key]
-        same_in = set(inputs) == set(original.structured_input_signature[1])
-        same_out = set(outputs) == set(original.structured_outputs)
-        endpoints = _linked_endpoints(loaded, signature_key)
-        for name, (source, links) in endpoints.items():
-            setattr(root, name, _endpoint(source, links, cf, spec, keep_api, same_in,
-                                          same_out))
-    if keep_api and loaded is not None:
-        for name, child in tf.train.TrackableView(loaded).children(loaded).items():
-            # "signatures" is rebuilt by tf.saved_model.save; _self_*: Trackable's own
-            if name != "signatures" and not name.startswith("_self_") and (
-                    name not in endpoints):
-                setattr(root, name, child)
-        for k, fn in loaded.signatures.items():
-            signatures.setdefault(k, fn)
-        reachable = {id(o) for o in tf.train.TrackableView(loaded).descendants()}
+        reachable = _attach_api(root, signatures, loaded, signature_key, cf, spec, outputs,
+                                keep_api)
     variables = [v for v in variables if id(v) not in reachable]
     resources = [r for r in resources if id(r) not in reachable]
     if variables:
@@ -386,6 +429,13 @@ def save(edited: EditableSavedModel, path: Any) -> None:
     original names unless you changed them). Only the ops those outputs need are saved;
     the checkpoint holds the original variables (their current values). Load the result
     with ``tf.saved_model.load``.
+
+    The SavedModel keeps the source's API: every other signature and root attribute, and
+    the root functions that computed this signature (Keras's ``serve``, a module's
+    ``__call__``) serve the edit with their own argument and output structure (the
+    signature's dict where the edit changed the output names). Signatures wrapping the
+    same function as this one (Keras's ``serve`` and ``serving_default``) serve the edit
+    too. An unedited round trip is indistinguishable from the source.
 
     Args:
         edited: from :func:`load`, edited.
@@ -419,7 +469,11 @@ def split(
     """Cut one SavedModel into two: ``tail(**head(**inputs))`` serves like the original.
 
     The head's signature has the original inputs and one output per crossing tensor; the
-    tail's signature takes those as inputs and has the original outputs. Crossing tensors
+    tail's signature takes those as inputs and has the original outputs. The root functions
+    that computed the signature are kept in both halves: the head's take the original
+    arguments and return the crossing tensors by name, the tail's take them as keywords
+    and return the original output structure (``model.export``'s ``serve``:
+    ``tail.serve(**head.serve(x))``). Other signatures and attributes are not. Crossing tensors
     are named after the tensors (``"StatefulPartitionedCall/mid:0"`` ->
     ``"StatefulPartitionedCall_mid"``), in the order of ``ge.crossing_tensors``.
 

@@ -108,3 +108,31 @@ def test_copy_with_input_replacements_and_graph_replace():
     (out3,) = ge.graph_replace([out], {h: b3})
     np.testing.assert_allclose(gradient(g, out3, b, feed), 3.0 * expected_grad(3.0 * B),
                                rtol=1e-5)
+
+
+@tf.RegisterGradient("GraphEditorTestSquareGrad")
+def _square_grad_from_op(op, grad):  # reads its op: cannot be traced without it
+    return grad * 3.0 * op.inputs[0]
+
+
+@tf.custom_gradient
+def _times_five_gradient(x):
+    return tf.identity(x), lambda dy: dy * 5.0  # captures no tensor
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_gradients_that_need_their_op_or_nothing_work_on_copies(fast):
+    g = tf.Graph()
+    with g.as_default():
+        a = tf.compat.v1.placeholder(tf.float32, [3], name="a")
+        with g.gradient_override_map({"Square": "GraphEditorTestSquareGrad"}):
+            sq = tf.square(a, name="sq")
+        tf.identity(sq + _times_five_gradient(a), name="out")
+    g2 = tf.Graph()
+    copier = ge.Transformer()
+    copier.fast_path = fast
+    copier(ge.sgv(g), g2, "copy")
+    assert len(custom_ops(g2)) == 2
+    got = gradient(g2, g2.get_tensor_by_name("copy/out:0"), g2.get_tensor_by_name("copy/a:0"),
+                   {"copy/a:0": A})
+    np.testing.assert_allclose(got, 3.0 * A + 5.0, rtol=1e-6)

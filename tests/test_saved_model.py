@@ -349,6 +349,10 @@ def test_edited_endpoint_keeps_its_structure_where_the_names_do(swish_model, tmp
     doubled = tf.saved_model.load(str(tmp_path / "x2"))
     assert isinstance(doubled.serve(x), tf.Tensor)
     close(doubled.serve(x), 2.0 * swish_model(x).numpy())
+    for key in ("serving_default", "serve"):  # Keras's two signatures wrap one function
+        sig = doubled.signatures[key]
+        (name,) = sig.structured_input_signature[1]
+        close(sig(**{name: tf.constant(x)})["output_0"], 2.0 * swish_model(x).numpy())
     sm = ge.saved_model.load(src)
     (h,) = [op.outputs[0] for op in sm.graph.get_operations()
             if op.type == "IdentityN" and "/h_1/" in op.name]
@@ -358,7 +362,8 @@ def test_edited_endpoint_keeps_its_structure_where_the_names_do(swish_model, tmp
     out = more.serve(x)
     assert sorted(out) == ["h", "output_0"]
     close(out["output_0"], swish_model(x))
-    assert sorted(more.signatures["serving_default"].structured_outputs) == ["h", "output_0"]
+    for key in ("serving_default", "serve"):
+        assert sorted(more.signatures[key].structured_outputs) == ["h", "output_0"]
 
 
 def test_split_keras_export_halves_serve_and_differentiate(swish_model, tmp_path):
