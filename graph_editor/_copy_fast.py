@@ -18,7 +18,7 @@ import tensorflow as tf
 from tensorflow.core.framework import graph_pb2
 
 from graph_editor import _copy_support as support
-from graph_editor import _tf
+from graph_editor import _custom_gradients, _tf
 
 __all__ = ["fast_copy"]
 
@@ -123,6 +123,8 @@ def _fast_copy(transformer: Any, info: Any, ops: list[tf.Operation],
     order, src_names, nodes, parsed, whole_gd = _prepare(src, ops, parse=not whole)
     support.copy_functions(src, dst, nodes)
     info._inside_names_cache = set(src_names)
+    attr = _custom_gradients.ATTR  # listed before the imports below edit the NodeDefs
+    info._custom_gradient_ops = [n for n, node in zip(src_names, nodes) if attr in node.attr]
 
     new_ops = None
     if nodedef_fn is None and support.prefix_compatible(info, src_names, nodes, whole_gd):

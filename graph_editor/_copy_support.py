@@ -20,7 +20,7 @@ from typing import Any
 import tensorflow as tf
 from tensorflow.core.framework import attr_value_pb2
 
-from graph_editor import _tf, util
+from graph_editor import _custom_gradients, _tf, util
 from graph_editor.errors import GraphEditValueError
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "collection_index",
     "transformed_collection_name",
     "rewrap_variables",
+    "rebind_custom_gradients",
     "capture_in",
     "check_function_destination",
 ]
@@ -519,6 +520,41 @@ def rewrap_variables(info: Any) -> list[tuple[tf.Variable, tf.Variable]]:
         info._original_vars[id(v_)] = (v_, v)
         pairs.append((v, v_))
     return pairs
+
+
+def rebind_custom_gradients(info: Any) -> None:
+    """Copies of ops with a custom gradient (``tf.custom_gradient``) get one that reads the
+    copy's tensors, not the source's (see ``graph_editor._custom_gradients``).
+
+    The source ops are those the fast path listed in ``info._custom_gradient_ops`` (from
+    their NodeDefs), else every copy carrying the attr. A source tensor the gradient reads
+    maps to its copy, to what replaced it as an input of the view, or, within one graph,
+    to itself.
+    """
+    ops_map = info.transformed_ops
+    names = getattr(info, "_custom_gradient_ops", None)
+    if names is None:
+        attr = _custom_gradients.ATTR
+        pairs = [(op.name, op_) for op, op_ in ops_map.items() if attr in op_.node_def.attr]
+    else:
+        get = info.graph.get_operation_by_name
+        pairs = [(name, ops_map[get(name)]) for name in names]
+    if not pairs:
+        return
+    src, same_graph, inputs = info.graph, info.graph is info.graph_, info._input_cache
+
+    def to_dst(name: str) -> tf.Tensor | None:
+        try:
+            t = src.get_tensor_by_name(name)
+        except (KeyError, ValueError):
+            return None
+        op_ = ops_map.get(t.op)
+        if op_ is not None:
+            return op_.outputs[t.value_index]
+        t_ = inputs.get(id(t))
+        return t_ if t_ is not None else (t if same_graph else None)
+
+    _custom_gradients.rebind(pairs, to_dst)
 
 
 def _lean_copy(v: tf.Variable, parts: tuple, transformed_ts: Any, transformed_ops: Any,

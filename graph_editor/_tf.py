@@ -71,6 +71,9 @@ __all__ = [
     "concrete_function_from_graph",
     "func_graph_watched_variables",
     "set_flat_signature",
+    "registered_gradient",
+    "call_with_captures",
+    "new_trackable",
     # reroute / edit
     "update_edges",
     "input_slots",
@@ -612,6 +615,31 @@ def func_graph_watched_variables(graph: tf.Graph) -> list:
     variable show up here only.
     """
     return list(getattr(graph, "_watched_variables", ()))
+
+
+def registered_gradient(op_type: str | bytes) -> Any:
+    """``ops.gradient_registry.lookup(op_type)``: the function ``tf.RegisterGradient`` (or
+    ``tf.custom_gradient``, or the SavedModel loader) registered, or None."""
+    op_type = op_type.decode() if isinstance(op_type, bytes) else op_type
+    try:
+        return _ops.gradient_registry.lookup(op_type)
+    except LookupError:
+        return None
+
+
+def call_with_captures(concrete_function: Any, args: list, captures: list) -> Any:
+    """``ConcreteFunction._call_flat(args, captures)``: call with other captured values.
+
+    The captures must match ``concrete_function.captured_inputs`` in number, dtype and
+    shape (TF checks the arguments' shapes only). Returns the structured outputs.
+    """
+    return concrete_function._call_flat(list(args), list(captures))  # noqa: SLF001
+
+
+def new_trackable() -> Any:
+    """A bare ``AutoTrackable`` (``tf.Module`` without its ``variables`` / ``name``
+    properties): any attribute name can be set and is saved as a child."""
+    return tf.__internal__.tracking.AutoTrackable()
 
 
 # --------------------------------------------------------------------------------------------

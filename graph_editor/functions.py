@@ -34,7 +34,7 @@ from typing import Any
 import tensorflow as tf
 from tensorflow.core.framework import graph_pb2
 
-from graph_editor import _edits, _tf, select, util
+from graph_editor import _custom_gradients, _edits, _tf, select, util
 from graph_editor._names import resolve_tensor, resolve_tensors
 from graph_editor.errors import (
     CaptureError,
@@ -355,6 +355,7 @@ def _copy(
             input_map[(t.op.name, t.value_index)] = ph
             new_inputs.append(ph)
     _tf.import_graph_def_fast(graph, gd, input_map=input_map)
+    _rebind_custom_gradients(graph, gd, input_map)
 
     def local(t: tf.Tensor) -> tf.Tensor:
         key = (t.op.name, t.value_index)
@@ -400,6 +401,27 @@ def _copy(
     graph.variables = variables
     _SOURCES[graph] = _Source(parameters, input_signature, list(variables), name)
     return graph
+
+
+def _rebind_custom_gradients(graph: tf.Graph, gd: Any, input_map: dict) -> None:
+    """Custom gradients of the imported ops read the copy's tensors (see
+    ``graph_editor._custom_gradients``): a name of the source resolves to the tensor fed
+    in its place, or to the imported op of that name."""
+    attr = _custom_gradients.ATTR
+    names = [n.name for n in gd.node if attr in n.attr]
+    if not names:
+        return
+    imported = {n.name for n in gd.node}
+
+    def to_dst(name: str) -> tf.Tensor | None:
+        op_name, _, index = name.rpartition(":")
+        key = (op_name, int(index))
+        if key in input_map:
+            return input_map[key]
+        return graph.get_tensor_by_name(name) if op_name in imported else None
+
+    get = graph.get_operation_by_name
+    _custom_gradients.rebind([(n, get(n)) for n in names], to_dst)
 
 
 def _compile(graph: tf.Graph) -> Any:

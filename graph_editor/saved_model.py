@@ -4,7 +4,9 @@ A TF2 SavedModel signature is a thin wrapper (``Placeholder -> StatefulPartition
 Identity``) around the real function. :func:`load` inlines it into an editable graph whose
 variables are the restored variables; :func:`save` writes a SavedModel serving the edited
 graph under the same signature key and input/output names, with the original variables in
-its checkpoint; :func:`split` writes two SavedModels, head and tail.
+its checkpoint and the source's other signatures, attributes and functions (``serve``,
+``__call__``: those computing the signature serve the edit, in their own structure);
+:func:`split` writes two SavedModels, head and tail.
 
 Example::
 
@@ -23,7 +25,7 @@ from typing import Any
 
 import tensorflow as tf
 
-from graph_editor import functions, util
+from graph_editor import _tf, functions, util
 from graph_editor.errors import (
     CaptureError,
     GraphEditKeyError,
@@ -205,33 +207,219 @@ def _trackables_for(cf: Any, graph: tf.Graph, loaded: Any) -> tuple[list, list]:
     return list(variables.values()), list(resources.values())
 
 
-def _write(graph: tf.Graph, inputs: dict, outputs: dict, path: Any, signature_key: str,
-           loaded: Any, drop_control: set | None = None) -> None:
-    keys = list(inputs)
+class _Link:
+    """How one concrete function of a root endpoint maps onto the signature's names.
+
+    ``in_keys``: the signature input key of each of its flat tensor arguments;
+    ``out_keys``: the signature output key of each of its flat tensor outputs (None when
+    the signature wrapper does not map them one to one).
+    """
+
+    __slots__ = ("in_keys", "out_keys")
+
+    def __init__(self, in_keys: list[str] | None, out_keys: list[str] | None) -> None:
+        self.in_keys = in_keys
+        self.out_keys = out_keys
+
+
+def _flat_tensors(structure: Any) -> list:
+    return [t for t in tf.nest.flatten(structure, expand_composites=True)
+            if isinstance(t, (tf.Tensor, tf.TensorSpec))]
+
+
+def _signature_call(loaded: Any, signature_key: str) -> tuple[Any, _Link] | None:
+    """The function a loaded signature wraps (the ``f`` of its only call op), with the
+    signature key of each of that function's flat inputs and outputs."""
+    sig = loaded.signatures[signature_key]
+    calls = [op for op in sig.graph.get_operations() if op.type in functions._CALL_OPS]
+    if len(calls) != 1:
+        return None
+    call = calls[0]
+    args = functions.function_inputs(sig.graph)
+    key_of = {id(t): k for k, t in
+              tf.nest.pack_sequence_as(sig.structured_input_signature[1], args).items()}
+    in_keys = []
+    for t in call.inputs:
+        if id(t) not in key_of:
+            break  # the captured values follow the arguments
+        in_keys.append(key_of[id(t)])
+    out_keys: list[str | None] = [None] * len(call.outputs)
+    structured = tf.nest.pack_sequence_as(sig.structured_outputs, list(sig.outputs))
+    for k, t in (structured.items() if isinstance(structured, dict) else ()):
+        while t.op.type == "Identity" and t.op is not call:
+            t = t.op.inputs[0]
+        if t.op is call:
+            out_keys[t.value_index] = k
+    return call.get_attr("f").name, _Link(in_keys, None if None in out_keys else out_keys)
+
+
+def _linked_endpoints(loaded: Any, found: tuple[str, _Link]) -> dict[str, tuple[Any, dict]]:
+    """Root functions of the loaded SavedModel that compute the signature (``found``:
+    its wrapped function): Keras's ``serve``, a module's ``__call__``.
+    name -> (function, {id(concrete fn): _Link})."""
+    name, link = found
+    res = {}
+    for attr, child in tf.train.TrackableView(loaded).children(loaded).items():
+        links = {}
+        for cf in getattr(child, "concrete_functions", ()):
+            cf_name = cf.name.decode() if isinstance(cf.name, bytes) else cf.name
+            n_args = len(cf.inputs) - len(cf.captured_inputs)
+            if cf_name == name:
+                ok = n_args == len(link.in_keys) and (
+                    link.out_keys is None or len(_flat_tensors(cf.structured_outputs))
+                    == len(link.out_keys))
+                links[id(cf)] = link if ok else _Link(None, None)
+        if links:
+            res[attr] = (child, links)
+    return res
+
+
+def _alias_signature(edited: Any, spec: dict, link: _Link, alias: _Link, same_in: bool,
+                     same_out: bool, default: Any) -> Any:
+    """Another signature wrapping the same function (Keras exports ``serve`` and
+    ``serving_default``): it serves the edit under its own names where they map one to
+    one, else it is the edited signature (``default``)."""
+    if not same_in or link.in_keys is None or alias.in_keys is None or (
+            len(alias.in_keys) != len(link.in_keys)):
+        return default
+    rename_in = dict(zip(alias.in_keys, link.in_keys))  # alias key -> edited signature key
+    rename_out = None
+    if same_out and link.out_keys is not None and alias.out_keys is not None and (
+            len(link.out_keys) == len(alias.out_keys)):
+        rename_out = dict(zip(link.out_keys, alias.out_keys))
+    alias_keys = list(rename_in)
+    specs = [tf.TensorSpec(spec[rename_in[k]].shape, spec[rename_in[k]].dtype, name=k)
+             for k in alias_keys]
+
+    def serve(*args: tf.Tensor) -> Any:
+        feed = {rename_in[k]: a for k, a in zip(alias_keys, args)}
+        out = edited(*[feed[k] for k in spec])
+        return out if rename_out is None else {rename_out[k]: v for k, v in out.items()}
+
+    return tf.function(serve, input_signature=specs).get_concrete_function()
+
+
+def _trace_key(structure: Any) -> str:
+    def leaf(x: Any) -> Any:
+        if isinstance(x, tf.Tensor):
+            return ("tensor", str(x.shape), x.dtype.name)
+        return ("value", repr(x))
+
+    return repr(tf.nest.map_structure(leaf, structure, expand_composites=True))
+
+
+def _endpoint(source: Any, links: dict, edited: Any, spec: dict, keep_others: bool,
+              same_in: bool, same_out: bool) -> Any:
+    """A ``tf.function`` replacing a linked endpoint: its linked concrete functions call the
+    edit, with the endpoint's own argument and output structure where the signature's
+    input / output names are unchanged (else the signature's: keywords in, dict out); its
+    other concrete functions (``keep_others``) call the source's."""
+    keys = list(spec)
+    current: list[Any] = [None]
+    targets: dict[str, Any] = {}  # TF may trace again when saving: the call picks the cf
+
+    def body(*args: Any, **kwargs: Any) -> Any:
+        key = _trace_key((args, kwargs))
+        target = targets.setdefault(key, current[0])
+        link = links.get(id(target))
+        if link is None:
+            return target(*args, **kwargs)
+        if same_in and link.in_keys is not None:
+            feed = dict(zip(link.in_keys, _flat_tensors((args, kwargs))))
+        else:
+            feed = kwargs
+        out = edited(*[feed[k] for k in keys])
+        if not same_out or link.out_keys is None:
+            return out
+        pending = iter(link.out_keys)
+        structure = target.structured_outputs
+        leaves = [out[next(pending)] if isinstance(leaf, tf.TensorSpec) else leaf
+                  for leaf in tf.nest.flatten(structure, expand_composites=True)]
+        return tf.nest.pack_sequence_as(structure, leaves, expand_composites=True)
+
+    fn = tf.function(body, autograph=False)
+    for cf in list(source.concrete_functions):
+        link = links.get(id(cf))
+        if link is None and not keep_others:
+            continue
+        current[0] = cf
+        if link is not None and not (same_in and link.in_keys is not None):
+            fn.get_concrete_function(**spec)
+        else:
+            args, kwargs = cf.structured_input_signature
+            fn.get_concrete_function(*args, **kwargs)
+    current[0] = None
+    return fn
+
+
+def _check_entries(graph: tf.Graph, inputs: dict, outputs: dict) -> None:
     for k, t in list(inputs.items()) + list(outputs.items()):
         if not isinstance(t, tf.Tensor) or getattr(t, "graph", None) is not graph:
             raise GraphEditTypeError(
                 f"Signature entry '{k}' must be a tensor of the edited graph, got "
                 f"{util._describe(t)}."
             )
+
+
+def _attach_api(root: Any, signatures: dict, loaded: Any, signature_key: str, edited: Any,
+                spec: dict, outputs: dict, keep_api: bool) -> set[int]:
+    """Put on ``root`` the loaded SavedModel's endpoints that compute the signature, serving
+    the edit; with ``keep_api`` also its other attributes and signatures (aliases of the
+    edited one serve the edit). Returns the ids of the objects reachable from them."""
+    original = loaded.signatures[signature_key]
+    same_in = set(spec) == set(original.structured_input_signature[1])
+    same_out = set(outputs) == set(original.structured_outputs)
+    found = _signature_call(loaded, signature_key)
+    endpoints = {} if found is None else _linked_endpoints(loaded, found)
+    for name, (source, links) in endpoints.items():
+        setattr(root, name, _endpoint(source, links, edited, spec, keep_api, same_in, same_out))
+    if not keep_api:
+        return set()
+    for name, child in tf.train.TrackableView(loaded).children(loaded).items():
+        # "signatures" is rebuilt by tf.saved_model.save; _self_*: Trackable's own
+        if name != "signatures" and not name.startswith("_self_") and name not in endpoints:
+            setattr(root, name, child)
+    for k, fn in loaded.signatures.items():
+        if k in signatures:
+            continue
+        alias = _signature_call(loaded, k)
+        if found is not None and alias is not None and alias[0] == found[0]:
+            fn = _alias_signature(edited, spec, found[1], alias[1], same_in, same_out,
+                                  signatures[signature_key])
+        signatures[k] = fn
+    return {id(o) for o in tf.train.TrackableView(loaded).descendants()}
+
+
+def _write(graph: tf.Graph, inputs: dict, outputs: dict, path: Any, signature_key: str,
+           loaded: Any, drop_control: set | None = None, keep_api: bool = True) -> None:
+    """Save the edited signature. ``keep_api``: the other signatures and root attributes of
+    ``loaded`` are kept too (else only the signature and the endpoints that compute it)."""
+    _check_entries(graph, inputs, outputs)
+    keys = list(inputs)
     cf = functions._build_function(
         graph, [inputs[k] for k in keys], dict(outputs), drop_control=drop_control,
         name=f"{signature_key}_edited",
     )
     variables, resources = _trackables_for(cf, graph, loaded)
-    specs = [tf.TensorSpec(inputs[k].shape, inputs[k].dtype, name=k) for k in keys]
+    spec = {k: tf.TensorSpec(inputs[k].shape, inputs[k].dtype, name=k) for k in keys}
 
     def serve(*args: tf.Tensor) -> Any:
         return cf(*args)
 
-    serve_fn = tf.function(serve, input_signature=specs)
-    module = tf.Module()
-    module.kept_variables = variables
-    module.kept_resources = resources
-    module.serve = serve_fn
-    tf.saved_model.save(
-        module, os.fspath(path), signatures={signature_key: serve_fn.get_concrete_function()}
-    )
+    signatures = {signature_key: tf.function(serve, input_signature=list(spec.values()))
+                  .get_concrete_function()}
+    root = _tf.new_trackable()
+    reachable: set[int] = set()
+    if loaded is not None:
+        reachable = _attach_api(root, signatures, loaded, signature_key, cf, spec, outputs,
+                                keep_api)
+    variables = [v for v in variables if id(v) not in reachable]
+    resources = [r for r in resources if id(r) not in reachable]
+    if variables:
+        root.kept_variables = variables  # read by the edit, not reachable otherwise
+    if resources:
+        root.kept_resources = resources
+    tf.saved_model.save(root, os.fspath(path), signatures=signatures)
 
 
 def save(edited: EditableSavedModel, path: Any) -> None:
@@ -241,6 +429,13 @@ def save(edited: EditableSavedModel, path: Any) -> None:
     original names unless you changed them). Only the ops those outputs need are saved;
     the checkpoint holds the original variables (their current values). Load the result
     with ``tf.saved_model.load``.
+
+    The SavedModel keeps the source's API: every other signature and root attribute, and
+    the root functions that computed this signature (Keras's ``serve``, a module's
+    ``__call__``) serve the edit with their own argument and output structure (the
+    signature's dict where the edit changed the output names). Signatures wrapping the
+    same function as this one (Keras's ``serve`` and ``serving_default``) serve the edit
+    too. An unedited round trip is indistinguishable from the source.
 
     Args:
         edited: from :func:`load`, edited.
@@ -274,7 +469,11 @@ def split(
     """Cut one SavedModel into two: ``tail(**head(**inputs))`` serves like the original.
 
     The head's signature has the original inputs and one output per crossing tensor; the
-    tail's signature takes those as inputs and has the original outputs. Crossing tensors
+    tail's signature takes those as inputs and has the original outputs. The root functions
+    that computed the signature are kept in both halves: the head's take the original
+    arguments and return the crossing tensors by name, the tail's take them as keywords
+    and return the original output structure (``model.export``'s ``serve``:
+    ``tail.serve(**head.serve(x))``). Other signatures and attributes are not. Crossing tensors
     are named after the tensors (``"StatefulPartitionedCall/mid:0"`` ->
     ``"StatefulPartitionedCall_mid"``), in the order of ``ge.crossing_tensors``.
 
@@ -300,6 +499,7 @@ def split(
     crossing, drop = functions._cut(sm.graph, at)
     keys = _unique_keys(crossing)
     mid = dict(zip(keys, crossing))
-    _write(sm.graph, sm.inputs, mid, head_path, signature_key, sm.loaded)
-    _write(sm.graph, mid, sm.outputs, tail_path, signature_key, sm.loaded, drop_control=drop)
+    _write(sm.graph, sm.inputs, mid, head_path, signature_key, sm.loaded, keep_api=False)
+    _write(sm.graph, mid, sm.outputs, tail_path, signature_key, sm.loaded, drop_control=drop,
+           keep_api=False)
     return keys

@@ -172,6 +172,7 @@ class Transformer:
                 raise
             raise _copy_refused(e, dst_graph, top) from e
         self._assign_collections_and_variables(info, order)
+        support.rebind_custom_gradients(info)
         return self._transform_sgv(info, sgv, order), TransformerInfo(info)
 
     def _copy_all(self, info: _TmpInfo, sgv: subgraph.SubGraphView,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -555,3 +557,116 @@ def test_random_dag_splits_exactly(dag):
     assert sorted(out) == sorted(ref)
     for k in ref:
         close(out[k], ref[k])
+
+
+# --------------------------------------------------------------------------------------------
+# Custom gradients (tf.custom_gradient: Keras's swish, straight-through estimators)
+# --------------------------------------------------------------------------------------------
+
+
+@tf.custom_gradient
+def _clipped_straight_through_round(x):
+    """round(x) forward; backward dy where |x| <= 1, else 0 (autodiff of round gives 0)."""
+
+    def grad(dy):
+        return dy * tf.cast(tf.abs(x) <= 1.0, dy.dtype)  # reads x: a tensor of the source
+
+    return tf.round(x), grad
+
+
+class Swishy(tf.Module):
+    """Swish (tf.nn.silu's custom gradient) in a nested call, and a straight-through op."""
+
+    def __init__(self):
+        super().__init__()
+        self.w1 = tf.Variable(tf.random.stateless_normal([4, 6], [9, 1]))
+        self.w2 = tf.Variable(tf.random.stateless_normal([6, 3], [9, 2]))
+
+    @tf.function
+    def block(self, x):
+        return tf.nn.silu(tf.matmul(x, self.w1, name="mm1"))
+
+    @tf.function(input_signature=[SPEC])
+    def __call__(self, x):
+        h = self.block(x)
+        q = _clipped_straight_through_round(h * 0.7)
+        return tf.matmul(tf.nn.silu(h) + q, self.w2)
+
+
+def _grads(fn, x, variables):
+    x = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = fn(x)
+        loss = tf.reduce_sum(y * (tf.cast(tf.range(tf.shape(y)[-1]), y.dtype) - 1.5))
+    return tape.gradient(loss, [x, *variables])
+
+
+def _assert_grads_equal(got, ref):
+    assert all(g is not None for g in got)
+    for g, r in zip(got, ref):
+        np.testing.assert_allclose(g.numpy(), r.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_custom_gradients_survive_function_copies(x):
+    m = Swishy()
+    ref = _grads(m, x, [m.w1, m.w2])
+    assert np.abs(ref[1].numpy()).max() > 0
+    graph = ge.graph_from_function(m.__call__)
+    def custom(g):
+        return [op for op in g.get_operations() if "_gradient_op_type" in op.node_def.attr]
+
+    assert len(custom(graph)) == 3  # swish in the inlined call, the straight-through op, swish
+    f = ge.function_from_graph(graph)
+    for op in custom(f.graph):  # each copy has its own gradient, not the source's
+        assert op.get_attr("_gradient_op_type").startswith(b"GraphEditorCustomGradient-")
+    assert len(custom(f.graph)) == 3
+    _assert_grads_equal(_grads(f, x, [m.w1, m.w2]), ref)
+    # straight through: not TF's gradient of round (0), which dropping the attr would give
+    with tf.GradientTape() as tape:
+        h = tf.constant([[0.3, 2.0]])
+        tape.watch(h)
+        q = _clipped_straight_through_round(h)
+    np.testing.assert_allclose(tape.gradient(q, h), [[1.0, 0.0]])
+    noisy = ge.insert_at(m.__call__, "mm1", lambda t: t * 1.0)
+    _assert_grads_equal(_grads(noisy, x, [m.w1, m.w2]), ref)
+
+
+def test_custom_gradients_survive_split(x):
+    m = Swishy()
+    ref = _grads(m, x, [m.w1, m.w2])
+    graph = ge.graph_from_function(m.__call__)
+    cut = ge.functions.resolve_tensor(graph, "mm1")  # swish's input is fed to the tail
+    head, tail = ge.split_function(graph, cut)
+    _assert_grads_equal(_grads(lambda t: tail(*head(t)), x, [m.w1, m.w2]), ref)
+    tf.nest.map_structure(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5),
+                          tail(*head(x)), m(x))
+
+
+def test_custom_gradient_reading_an_intermediate(x):
+    @tf.custom_gradient
+    def odd(t):  # the gradient reads s, an intermediate that is not an input of IdentityN,
+        s = tf.sigmoid(t)  # and is not TF's gradient of t * s (the term t*s*(1-s) is left out)
+        return t * s, lambda dy: dy * s
+
+    @tf.function(input_signature=[SPEC])
+    def fn(t):
+        return odd(tf.tanh(t)) * 3.0
+
+    @tf.function(input_signature=[SPEC])
+    def plain(t):  # what TF's own gradient of the forward ops gives
+        h = tf.tanh(t)
+        return h * tf.sigmoid(h) * 3.0
+
+    ref, autodiff = _grads(fn, x, []), _grads(plain, x, [])
+    assert np.abs(ref[0].numpy() - autodiff[0].numpy()).max() > 1e-3
+    graph = ge.graph_from_function(fn)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # found by name in the copy: no fallback
+        _assert_grads_equal(_grads(ge.function_from_graph(graph), x, []), ref)
+    (product,) = [op.outputs[0] for op in graph.get_operations()
+                  if op.type == "Mul" and op.inputs[1].op.type == "Sigmoid"]
+    head, tail = ge.split_function(graph, product)  # the sigmoid stays in the head
+    with pytest.warns(UserWarning, match="reads tensors the copy does not contain"):
+        got = _grads(lambda t: tail(*head(t)), x, [])
+    _assert_grads_equal(got, autodiff)  # the fallback: TF's gradient of the forward ops

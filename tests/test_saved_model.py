@@ -72,9 +72,9 @@ def test_roundtrip_save_serves_same_names_and_variables(saved, net, x, tmp_path)
     names = {name for name, _ in tf.train.list_variables(out_path + "/variables/variables")}
     assert sum("VARIABLE_VALUE" in n for n in names) == 3  # w, b, v kept as variables
     reloaded = tf.saved_model.load(out_path)
-    assert len(reloaded.kept_variables) == 3
-    for v in reloaded.kept_variables:  # still variables: assigning changes the served result
-        v.assign(tf.zeros_like(v))
+    assert not hasattr(reloaded, "kept_variables")  # the source's attributes hold them
+    for v in (reloaded.w, reloaded.b, reloaded.v):  # still variables: assigning them
+        v.assign(tf.zeros_like(v))                  # changes the served result
     np.testing.assert_allclose(
         reloaded.signatures["serving_default"](x=tf.constant(x))["z"], np.zeros(3)
     )
@@ -186,8 +186,14 @@ def test_lookup_table_and_new_variable_are_saved(tmp_path):
     k = tf.constant([1, 2, 3], tf.int64)
     np.testing.assert_allclose(reloaded.signatures["serving_default"](k=k)["y"],
                                [20.5, 40.5, -1.5])
-    assert sorted(v.numpy() for v in reloaded.kept_variables) == [0.5, 2.0]
-    assert len(reloaded.kept_resources) == 1
+    # the source's table and w stay where they were; the edit's new variable is kept apart
+    assert [v.numpy() for v in reloaded.kept_variables] == [0.5]
+    assert float(reloaded.w.numpy()) == 2.0
+    assert not hasattr(reloaded, "kept_resources")
+    # kept under its name (TF re-saves a restored table as a plain resource, as
+    # tf.saved_model.save(tf.saved_model.load(path)) does: .lookup is not restored)
+    assert hasattr(reloaded, "table")
+    np.testing.assert_allclose(reloaded(k)["y"], [20.5, 40.5, -1.5])  # __call__ serves the edit
 
 
 def test_untracked_resource_cannot_be_saved(saved, tmp_path, x):
@@ -227,3 +233,157 @@ def test_split_two_inputs(tmp_path):
     ref = two(a, b)
     close(out["out"], ref["out"])
     close(out["a_sum"], ref["a_sum"])
+
+
+# --------------------------------------------------------------------------------------------
+# The re-saved SavedModel keeps its API; custom gradients (Keras's swish) survive
+# --------------------------------------------------------------------------------------------
+
+
+def api(loaded):
+    """What a caller sees: signatures (inputs, outputs), root functions (each concrete
+    function's arguments and outputs) and root attribute names."""
+    children = tf.train.TrackableView(loaded).children(loaded)
+    signatures = {k: (repr(f.structured_input_signature), repr(f.structured_outputs))
+                  for k, f in loaded.signatures.items()}
+    functions = {name: sorted((repr(cf.structured_input_signature),
+                               repr(cf.structured_outputs)) for cf in child.concrete_functions)
+                 for name, child in children.items() if hasattr(child, "concrete_functions")}
+    return signatures, functions, sorted(children)
+
+
+@pytest.fixture
+def swish_model():
+    keras.utils.set_random_seed(3)
+    inp = keras.Input((6,))
+    h = keras.layers.Dense(5, activation="swish", name="h")(inp)
+    out = keras.layers.Dense(2, activation="swish", name="out")(h)
+    return keras.Model(inp, out)
+
+
+def tape_grads(fn, x, variables):
+    x = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = fn(x)
+        loss = tf.reduce_sum(y * tf.constant([1.0, -3.0]))
+    return tape.gradient(loss, [x, *variables])
+
+
+def loaded_variable(loaded, like):
+    """The variable of the loaded model that ``serve`` reads in place of ``like`` (Keras
+    exports its variables twice: the first load already holds two of each name)."""
+    (v,) = [v for v in loaded.serve.concrete_functions[0].variables
+            if v.name == like.path + ":0"]
+    return v
+
+
+def test_keras_export_roundtrip_keeps_the_api_and_gradients(swish_model, tmp_path):
+    src, copy = str(tmp_path / "k"), str(tmp_path / "k2")
+    swish_model.export(src, verbose=False)
+    ge.saved_model.save(ge.saved_model.load(src), copy)
+    original, reloaded = tf.saved_model.load(src), tf.saved_model.load(copy)
+    assert api(reloaded) == api(original)
+    assert "serve" in api(reloaded)[1]  # the endpoint Keras exports, not only the signature
+    x = np.random.default_rng(2).normal(size=(4, 6)).astype(np.float32)
+    y = reloaded.serve(x)
+    assert isinstance(y, tf.Tensor)  # a tensor, as model.export's serve returns
+    close(y, swish_model(x))
+    sig = reloaded.signatures["serving_default"]
+    (name,) = sig.structured_input_signature[1]
+    close(sig(**{name: tf.constant(x)})["output_0"], y)
+    kernel = swish_model.get_layer("h").kernel
+    ref = tape_grads(lambda t: swish_model(t, training=False), x, [kernel])
+    got = tape_grads(reloaded.serve, x, [loaded_variable(reloaded, kernel)])
+    for g, r in zip(got, ref):
+        close(g, r)
+
+
+def test_roundtrip_keeps_every_signature_and_function(tmp_path, x):
+    class Multi(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = tf.Variable(tf.random.stateless_normal([4, 3], [5, 6]))
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 4], tf.float32, name="x")])
+        def __call__(self, x):
+            return {"y": tf.nn.relu(x @ self.w), "z": tf.reduce_sum(x, axis=1)}
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 4], tf.float32, name="x")])
+        def pair(self, x):
+            return x @ self.w, tf.reduce_sum(x)
+
+        @tf.function
+        def scale(self, x, double=False):
+            return x * 2.0 if double else x
+
+    m = Multi()
+    m.scale.get_concrete_function(tf.TensorSpec([None], tf.float32), double=True)
+    m.scale.get_concrete_function(tf.TensorSpec([None], tf.float32))
+    src = str(tmp_path / "multi")
+    tf.saved_model.save(m, src, signatures={"serving_default": m.__call__.get_concrete_function(),
+                                            "pair": m.pair.get_concrete_function()})
+    original = tf.saved_model.load(src)
+    v = tf.constant([1.0, -2.0])
+    for key in ("serving_default", "pair"):
+        out = str(tmp_path / key)
+        ge.saved_model.save(ge.saved_model.load(src, key), out)
+        reloaded = tf.saved_model.load(out)
+        assert api(reloaded) == api(original)
+        tf.nest.map_structure(close, reloaded(x), m(x))
+        tf.nest.map_structure(close, reloaded.pair(x), m.pair(x))
+        close(reloaded.scale(v, double=True), [2.0, -4.0])
+        close(reloaded.scale(v), v)
+        tf.nest.map_structure(close, reloaded.signatures["pair"](x=tf.constant(x)),
+                              original.signatures["pair"](x=tf.constant(x)))
+
+
+def test_edited_endpoint_keeps_its_structure_where_the_names_do(swish_model, tmp_path):
+    src = str(tmp_path / "k")
+    swish_model.export(src, verbose=False)
+    x = np.random.default_rng(4).normal(size=(3, 6)).astype(np.float32)
+    sm = ge.saved_model.load(src)
+    with sm.graph.as_default():
+        sm.outputs["output_0"] = sm.outputs["output_0"] * 2.0  # same names: same structure
+    ge.saved_model.save(sm, str(tmp_path / "x2"))
+    doubled = tf.saved_model.load(str(tmp_path / "x2"))
+    assert isinstance(doubled.serve(x), tf.Tensor)
+    close(doubled.serve(x), 2.0 * swish_model(x).numpy())
+    for key in ("serving_default", "serve"):  # Keras's two signatures wrap one function
+        sig = doubled.signatures[key]
+        (name,) = sig.structured_input_signature[1]
+        close(sig(**{name: tf.constant(x)})["output_0"], 2.0 * swish_model(x).numpy())
+    sm = ge.saved_model.load(src)
+    (h,) = [op.outputs[0] for op in sm.graph.get_operations()
+            if op.type == "IdentityN" and "/h_1/" in op.name]
+    sm.outputs["h"] = h  # a new output: the endpoint returns the signature's dict
+    ge.saved_model.save(sm, str(tmp_path / "h"))
+    more = tf.saved_model.load(str(tmp_path / "h"))
+    out = more.serve(x)
+    assert sorted(out) == ["h", "output_0"]
+    close(out["output_0"], swish_model(x))
+    for key in ("serving_default", "serve"):
+        assert sorted(more.signatures[key].structured_outputs) == ["h", "output_0"]
+
+
+def test_split_keras_export_halves_serve_and_differentiate(swish_model, tmp_path):
+    src = str(tmp_path / "k")
+    swish_model.export(src, verbose=False)
+    sm = ge.saved_model.load(src)
+    (h,) = [op.outputs[0] for op in sm.graph.get_operations()
+            if op.type == "IdentityN" and "/h_1/" in op.name]
+    head_path, tail_path = str(tmp_path / "head"), str(tmp_path / "tail")
+    (key,) = ge.saved_model.split(src, h.name, head_path, tail_path)
+    head, tail = tf.saved_model.load(head_path), tf.saved_model.load(tail_path)
+    x = np.random.default_rng(5).normal(size=(3, 6)).astype(np.float32)
+    mid = head.serve(x)  # the original arguments; the crossing tensors by name
+    assert sorted(mid) == [key]
+    y = tail.serve(**mid)  # the crossing tensors as keywords; the original output structure
+    assert isinstance(y, tf.Tensor)
+    close(y, swish_model(x))
+    k_h, k_out = swish_model.get_layer("h").kernel, swish_model.get_layer("out").kernel
+    ref = tape_grads(lambda t: swish_model(t, training=False), x, [k_h, k_out])
+    got = tape_grads(lambda t: tail.serve(**head.serve(t)), x,
+                     [loaded_variable(head, k_h), loaded_variable(tail, k_out)])
+    for g, r in zip(got, ref):
+        close(g, r)
