@@ -87,7 +87,7 @@ def _concrete(fn: Any, args: Sequence[Any], caller: str) -> Any:
         return fn
     if isinstance(fn, tf.Graph):
         raise GraphEditTypeError(
-            f"{caller} expects a function, got the graph '{fn.name}'. Pass the tf.function "
+            f"{caller} expects a function, got {util._describe(fn)}. Pass the tf.function "
             "or ConcreteFunction itself (or use ge.function_from_graph on an edited graph)."
         )
     if not hasattr(fn, "get_concrete_function"):
@@ -482,8 +482,9 @@ def function_from_graph(graph: tf.Graph, inputs: Any = None, outputs: Any = None
         )
     if not _tf.is_function_graph(graph):
         raise GraphEditTypeError(
-            f"function_from_graph needs a function graph; '{graph.name}' is a tf.Graph. Get "
-            "one with ge.graph_from_function(fn, *specs)."
+            f"function_from_graph needs a function graph; {util._describe(graph)} is a plain "
+            "tf.Graph. Get one with ge.graph_from_function(fn, *specs) or "
+            "ge.graph_from_keras(model)."
         )
     _check_captures(graph, f"Graph '{graph.name}'")
     source = _SOURCES.get(graph)
@@ -558,7 +559,7 @@ def _as_graph(fn_or_graph: Any, specs: Sequence[Any], caller: str) -> tf.Graph:
         if not _tf.is_function_graph(fn_or_graph):
             raise GraphEditTypeError(
                 f"{caller} needs a function or a graph from ge.graph_from_function; "
-                f"'{fn_or_graph.name}' is a plain tf.Graph."
+                f"{util._describe(fn_or_graph)} is a plain tf.Graph."
             )
         return fn_or_graph
     return graph_from_function(fn_or_graph, *specs)
