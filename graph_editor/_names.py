@@ -70,19 +70,25 @@ def _component_res(scopes: list[str]) -> list[re.Pattern]:
     return [re.compile(re.escape(c) + f"(?:{_TRACE})?") for c in scopes]
 
 
-def _trace_matches(graph: tf.Graph, op_name: str) -> list[tf.Operation]:
+def _trace_matches(graph: tf.Graph, op_name: str, last_traced: bool = False
+                   ) -> list[tf.Operation]:
     """Ops whose name ends with ``op_name`` at a ``/`` boundary, each scope of the op's
-    name allowed one ``_<n>`` more than the given one; the last component exact."""
+    name allowed one ``_<n>`` more than the given one; the last component exact (or, with
+    ``last_traced``, carrying one ``_<n>`` more: inlining renames ``mm1`` to ``mm1_0``)."""
     parts = op_name.split("/")
     scopes, last = parts[:-1], parts[-1]
     res = _component_res(scopes)
+    last_re = re.compile(re.escape(last) + _TRACE) if last_traced else None
     k = len(scopes)
     found = []
     for op in graph.get_operations():
         name = op.name
-        if not (name == last or name.endswith("/" + last)):
-            continue
         comps = name.split("/")
+        if last_re is not None:
+            if not last_re.fullmatch(comps[-1]):
+                continue
+        elif not (name == last or name.endswith("/" + last)):
+            continue
         if len(comps) <= k:
             continue
         tail = comps[len(comps) - 1 - k: -1]
@@ -179,6 +185,10 @@ def resolve_tensor(graph: tf.Graph, name: Any, what: str = "tensor") -> tf.Tenso
             f"scope of the graph's names, it matches {len(matches)} tensors: "
             f"{_shown(matches, index)}. Give a longer suffix or the full name."
         )
+    # Last resort, only when unique: an op renamed with a suffix (grappler's inlining).
+    matches = _trace_matches(graph, op_name, last_traced=True)
+    if len(matches) == 1:
+        return _output(matches[0], index or 0, name)
     close = _closest(graph, name)
     hint = f" Closest names: {close}." if close else ""
     raise GraphEditKeyError(
