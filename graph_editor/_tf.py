@@ -264,6 +264,13 @@ def import_graph_def_fast(
     ``library`` is imported too (identical functions already present are skipped by TF).
     Returns the new ops in the importer's order.
     """
+    return _import_serialized(graph, graph_def.SerializeToString(), input_map, control_map,
+                              prefix)
+
+
+def _import_serialized(graph: tf.Graph, data: bytes, input_map: dict | None,
+                       control_map: dict | None, prefix: str) -> list[tf.Operation]:
+    """The one C import of a serialized GraphDef behind both public import helpers."""
     opts = _c_api_util.ScopedTFImportGraphDefOptions()
     _c_api.TF_ImportGraphDefOptionsSetPrefix(opts.options, prefix)
     _c_api.TF_ImportGraphDefOptionsSetUniquifyNames(opts.options, False)
@@ -276,7 +283,7 @@ def import_graph_def_fast(
         _c_api.TF_ImportGraphDefOptionsRemapControlDependency(
             opts.options, name, op._c_op  # noqa: SLF001
         )
-    buf = _c_api.TF_NewBufferFromString(graph_def.SerializeToString())
+    buf = _c_api.TF_NewBufferFromString(data)
     try:
         with graph._c_graph.get() as c_graph:  # noqa: SLF001
             results = _c_api.TF_GraphImportGraphDefWithResults(c_graph, buf, opts.options)
@@ -864,24 +871,7 @@ def import_graph_def_bytes(
     marked used (as stock ``import_graph_def`` does), so later ops get unique names.
     Returns the new ops in the importer's order.
     """
-    opts = _c_api_util.ScopedTFImportGraphDefOptions()
-    _c_api.TF_ImportGraphDefOptionsSetUniquifyNames(opts.options, False)
-    _c_api.TF_ImportGraphDefOptionsSetValidateColocationConstraints(opts.options, False)
-    for (name, index), t in (input_map or {}).items():
-        _c_api.TF_ImportGraphDefOptionsAddInputMapping(
-            opts.options, name, index, t._as_tf_output()  # noqa: SLF001
-        )
-    buf = _c_api.TF_NewBufferFromString(data)
-    try:
-        with graph._c_graph.get() as c_graph:  # noqa: SLF001
-            results = _c_api.TF_GraphImportGraphDefWithResults(c_graph, buf, opts.options)
-            _c_api.TF_DeleteImportGraphDefResults(results)
-    except tf.errors.InvalidArgumentError as e:
-        raise ValueError(e.message) from None
-    finally:
-        _c_api.TF_DeleteBuffer(buf)
-    from_c_op = _ops.Operation._from_c_op  # noqa: SLF001
-    new_ops = [from_c_op(c_op, graph) for c_op in graph.new_operations()]
+    new_ops = _import_serialized(graph, data, input_map, None, "")
     mark_names_used(graph, [op.name for op in new_ops])
     return new_ops
 
