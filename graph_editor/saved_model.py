@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import tensorflow as tf
@@ -422,7 +425,50 @@ def _write(graph: tf.Graph, inputs: dict, outputs: dict, path: Any, signature_ke
     tf.saved_model.save(root, os.fspath(path), signatures=signatures)
 
 
-def save(edited: EditableSavedModel, path: Any) -> None:
+def _target_dir(path: Any, overwrite: Any, what: str) -> Path:
+    """Check a SavedModel destination before any work: a new or empty directory, or an
+    existing one only with ``overwrite``."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise GraphEditTypeError(f"{what}: the path must be a str or os.PathLike, got "
+                                 f"{util._describe(path)}.")
+    overwrite = util.check_flag(overwrite, "overwrite")
+    target = Path(path)
+    if target.exists() and not target.is_dir():
+        raise GraphEditValueError(f"{what}: '{target}' is a file; give a directory for the "
+                                  "SavedModel.")
+    if target.is_dir() and any(target.iterdir()) and not overwrite:
+        kind = "a SavedModel" if (target / "saved_model.pb").exists() else "files"
+        raise GraphEditValueError(
+            f"{what}: '{target}' already holds {kind}; nothing was written. Pass "
+            "overwrite=True to replace it, or give a new directory."
+        )
+    return target
+
+
+def _write_into_place(targets: list[Path], write: Any) -> None:
+    """Run ``write(tmp_dirs)`` into temporary sibling directories, then move each into
+    place: a failure leaves every target as it was (no half-written SavedModel)."""
+    tmps: list[Path] = []
+    try:
+        for target in targets:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmps.append(Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent)))
+        write(tmps)
+        for tmp, target in zip(tmps, targets):
+            old = None
+            if target.exists():
+                old = target.with_name(f".{target.name}.old.{os.getpid()}")
+                os.replace(target, old)
+            os.replace(tmp, target)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+    finally:
+        for tmp in tmps:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+
+
+def save(edited: EditableSavedModel, path: Any, overwrite: bool = False) -> None:
     """Write a SavedModel serving the edited graph under the original signature.
 
     The signature keeps its key and input names; its outputs are ``edited.outputs`` (the
@@ -437,9 +483,13 @@ def save(edited: EditableSavedModel, path: Any) -> None:
     same function as this one (Keras's ``serve`` and ``serving_default``) serve the edit
     too. An unedited round trip is indistinguishable from the source.
 
+    The SavedModel is written into a temporary sibling directory and moved into place, so
+    a failure leaves ``path`` as it was.
+
     Args:
         edited: from :func:`load`, edited.
-        path: the directory to write.
+        path: the directory to write: new, empty, or (with ``overwrite``) replaced.
+        overwrite: replace a non-empty ``path`` (the source's own directory included).
 
     Raises:
         GraphEditTypeError: ``edited`` is not an :class:`EditableSavedModel`, or an
@@ -455,8 +505,10 @@ def save(edited: EditableSavedModel, path: Any) -> None:
             "ge.saved_model.save expects the object ge.saved_model.load returned, got "
             f"{util._describe(edited)}."
         )
-    _write(edited.graph, edited.inputs, edited.outputs, path, edited.signature_key,
-           edited.loaded)
+    target = _target_dir(path, overwrite, "ge.saved_model.save")
+    _write_into_place([target], lambda tmps: _write(
+        edited.graph, edited.inputs, edited.outputs, tmps[0], edited.signature_key,
+        edited.loaded))
 
 
 def split(
@@ -465,6 +517,7 @@ def split(
     head_path: Any,
     tail_path: Any,
     signature_key: str = "serving_default",
+    overwrite: bool = False,
 ) -> list[str]:
     """Cut one SavedModel into two: ``tail(**head(**inputs))`` serves like the original.
 
@@ -483,6 +536,8 @@ def split(
         head_path: where to write the head.
         tail_path: where to write the tail.
         signature_key: the signature to cut.
+        overwrite: replace non-empty ``head_path`` / ``tail_path``. Both halves are written
+            into temporary directories first: a failure writes neither.
 
     Returns:
         The names of the crossing tensors (head outputs = tail inputs), in order.
@@ -495,11 +550,20 @@ def split(
         >>> ge.saved_model.split(path, "mid", "/tmp/head", "/tmp/tail")
         ['StatefulPartitionedCall_mid']
     """
+    targets = [_target_dir(head_path, overwrite, "ge.saved_model.split (head_path)"),
+               _target_dir(tail_path, overwrite, "ge.saved_model.split (tail_path)")]
+    if targets[0].resolve() == targets[1].resolve():
+        raise GraphEditValueError("ge.saved_model.split: head_path and tail_path are the same "
+                                  f"directory '{targets[0]}'; give two.")
     sm = load(path, signature_key)
     crossing, drop = functions._cut(sm.graph, at)
     keys = _unique_keys(crossing)
     mid = dict(zip(keys, crossing))
-    _write(sm.graph, sm.inputs, mid, head_path, signature_key, sm.loaded, keep_api=False)
-    _write(sm.graph, mid, sm.outputs, tail_path, signature_key, sm.loaded, drop_control=drop,
-           keep_api=False)
+
+    def write(tmps: list[Path]) -> None:
+        _write(sm.graph, sm.inputs, mid, tmps[0], signature_key, sm.loaded, keep_api=False)
+        _write(sm.graph, mid, sm.outputs, tmps[1], signature_key, sm.loaded,
+               drop_control=drop, keep_api=False)
+
+    _write_into_place(targets, write)
     return keys

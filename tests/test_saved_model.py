@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
@@ -387,3 +389,37 @@ def test_split_keras_export_halves_serve_and_differentiate(swish_model, tmp_path
                      [loaded_variable(head, k_h), loaded_variable(tail, k_out)])
     for g, r in zip(got, ref):
         close(g, r)
+
+
+def test_save_refuses_a_non_empty_directory_unless_overwrite(saved, net, x, tmp_path):
+    sm = ge.saved_model.load(saved)
+    before = sorted(p.name for p in Path(saved).iterdir())
+    with pytest.raises(ge.GraphEditValueError, match="already holds a SavedModel"):
+        ge.saved_model.save(sm, saved)  # the source's own directory
+    assert sorted(p.name for p in Path(saved).iterdir()) == before
+    ge.saved_model.save(sm, saved, overwrite=True)  # replaces it, in place
+    close(serve(saved)(x=tf.constant(x))["y"], net(x)["y"])
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no leftovers
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ge.GraphEditValueError, match="is a file"):
+        ge.saved_model.save(sm, tmp_path / "file")
+
+
+def test_a_failed_split_writes_neither_half(saved, tmp_path, monkeypatch):
+    from graph_editor import saved_model as sm_module
+
+    calls = []
+    original = sm_module._write
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError("disk full while writing the tail")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(sm_module, "_write", failing)
+    head, tail = tmp_path / "head", tmp_path / "tail"
+    with pytest.raises(OSError, match="disk full"):
+        ge.saved_model.split(saved, "mid", str(head), str(tail))
+    assert not head.exists() and not tail.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net"]  # no temporary left
