@@ -94,11 +94,19 @@ class EditableSavedModel:
 
 
 def _load_object(path: Any) -> Any:
+    if not isinstance(path, (str, os.PathLike)):
+        raise GraphEditTypeError(f"ge.saved_model.load: path must be a directory path, got "
+                                 f"{util._describe(path)}.")
     path = os.fspath(path)
     try:
         return tf.saved_model.load(path)
-    except (OSError, ValueError, tf.errors.OpError) as e:
-        raise GraphEditValueError(f"Cannot load a SavedModel from '{path}': {e}") from e
+    except (OSError, ValueError, IndexError, tf.errors.OpError) as e:
+        # IndexError: TF's checkpoint reader on truncated variable data ("Read less bytes").
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise GraphEditValueError(
+            f"Cannot load a SavedModel from '{path}': {first}. Is the directory complete "
+            "(saved_model.pb and variables/ written whole)?"
+        ) from e
 
 
 def signature_names(path: Any) -> list[str]:

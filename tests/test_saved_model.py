@@ -423,3 +423,10 @@ def test_a_failed_split_writes_neither_half(saved, tmp_path, monkeypatch):
         ge.saved_model.split(saved, "mid", str(head), str(tail))
     assert not head.exists() and not tail.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["net"]  # no temporary left
+
+
+def test_load_of_truncated_variable_data_is_a_ge_error(saved):
+    data = next(Path(saved, "variables").glob("variables.data-*"))
+    data.write_bytes(data.read_bytes()[:8])  # a half-written checkpoint
+    with pytest.raises(ge.GraphEditValueError, match="Cannot load a SavedModel"):
+        ge.saved_model.load(saved)
