@@ -667,3 +667,19 @@ def test_a_failed_rewrite_is_undone_and_names_the_ops_it_left():
     assert after == before  # every pre-existing edge as it was
     with tf.compat.v1.Session(graph=g) as s:
         np.testing.assert_allclose(s.run("y1:0", {"x:0": [-1.0, 2.0, 9.0]}), [0.0, 2.0, 9.0])
+
+
+def test_the_passes_keep_a_v1_cond_and_loop_graph_running():
+    g = _v1_cond_and_loop_graph()
+
+    def run(graph, v):
+        with tf.compat.v1.Session(graph=graph) as s:
+            return s.run("out:0", {"x:0": v})
+
+    expected = [run(g, 1.5), run(g, -1.0)]
+    ge.remove_identity(g)
+    ge.fold_constants(g)
+    ge.fold_batch_norm(g)
+    stripped = ge.strip_unused(g, [], ["out"])
+    assert ge.validate(g) == [] and ge.validate(stripped) == []
+    assert [run(g, 1.5), run(g, -1.0)] == expected == [run(stripped, 1.5), run(stripped, -1.0)]
