@@ -4,7 +4,8 @@ Subcommands::
 
     graph-editor demo [-o DIR]                    # the classic surgeries, checked numerically
     graph-editor inspect PATH [--max-rows N]      # SavedModel dir or GraphDef .pb / .pbtxt
-    graph-editor draw PATH -o OUT.svg [--scope S] [--max-ops N] [--collapse-depth D]
+    graph-editor draw PATH -o OUT.html|.svg [--scope S] [--expand S] [--max-ops N]
+                     [--collapse-depth D] [--op-level] [--timeout SEC] [--force]
     graph-editor cut PATH --at TENSOR -o OUTDIR [--signature KEY] [--no-check]
 
 Exit codes: 0 success, 1 failure (a check failed, Graphviz missing, unreadable file, an
