@@ -189,12 +189,45 @@ def resolve_tensor(graph: tf.Graph, name: Any, what: str = "tensor") -> tf.Tenso
     matches = _trace_matches(graph, op_name, last_traced=True)
     if len(matches) == 1:
         return _output(matches[0], index or 0, name)
+    if index is None:  # a name scope (a Keras layer): its one output tensor
+        out = _scope_output(graph, op_name, what)
+        if out is not None:
+            return out
     close = _closest(graph, name)
     hint = f" Closest names: {close}." if close else ""
     raise GraphEditKeyError(
         f"No tensor named '{name}' (nor any name ending in '/{name}', with or without "
         f"'_<n>' trace suffixes on its scopes) in graph '{getattr(graph, 'name', '')}'.{hint}"
     )
+
+
+def _scope_output(graph: tf.Graph, scope: str, what: str) -> tf.Tensor | None:
+    """The one tensor that leaves the unique name scope ``scope`` (each of its components
+    may carry a ``_<n>`` trace suffix): a Keras layer's output, by the layer's name."""
+    res = _component_res(scope.split("/"))
+    k = len(res)
+    prefixes: dict[str, list[tf.Operation]] = {}
+    for op in graph.get_operations():
+        comps = op.name.split("/")
+        for start in range(len(comps) - k):
+            if all(r.fullmatch(c) for r, c in zip(res, comps[start:start + k])):
+                prefixes.setdefault("/".join(comps[:start + k]) + "/", []).append(op)
+                break
+    if len(prefixes) != 1:
+        return None
+    (prefix, ops), = prefixes.items()
+    inside = set(ops)
+    leaving = [t for op in ops for t in op.outputs
+               if any(c not in inside for c in t.consumers())]
+    if len(leaving) == 1:
+        return leaving[0]
+    if leaving:
+        raise GraphEditKeyError(
+            f"The {what} '{scope}' names the scope '{prefix}', from which "
+            f"{len(leaving)} tensors leave: {[t.name for t in leaving[:_MAX_CANDIDATES]]}. "
+            "Name one of them."
+        )
+    return None
 
 
 def _all_traced(ops: list[tf.Operation], op_name: str) -> list[tf.Operation]:

@@ -194,3 +194,24 @@ def test_efficientnet_b0_block_names():
                                rtol=1e-4, atol=1e-4)
     head, tail = ge.split_function(g, "block2b_expand_activation/mul_1")
     np.testing.assert_allclose(tail(*head(x)), model(x), rtol=1e-4, atol=1e-5)
+
+
+def test_a_layer_name_means_the_one_tensor_leaving_its_scope():
+    keras.utils.set_random_seed(0)
+    inp = keras.Input((4,))
+    h = keras.layers.Dense(3, name="fc1")(inp)
+    h = keras.layers.BatchNormalization(name="bn")(h)  # decomposed: several ops in scope bn_1
+    out = keras.layers.Dense(2, name="fc2")(keras.layers.ReLU(name="act")(h))
+    model = keras.Model(inp, out)
+    bn = model.get_layer("bn")
+    bn.moving_mean.assign(np.array([0.5, -1.0, 2.0], np.float32))
+    bn.moving_variance.assign(np.array([2.0, 0.5, 3.0], np.float32))
+    graph = ge.graph_from_keras(model)
+    t = resolve_tensor(graph, "bn")
+    assert "bn" in t.name and all("bn" not in c.name.split("/")[-2] for c in t.consumers())
+    fn = ge.function_from_graph(graph, outputs=[t])
+    x = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
+    sub = keras.Model(inp, model.get_layer("bn").output)
+    np.testing.assert_allclose(np.asarray(fn(x)[0]), np.asarray(sub(x)), rtol=1e-5, atol=1e-5)
+    with pytest.raises(ge.GraphEditKeyError):
+        resolve_tensor(graph, "no_such_layer")
