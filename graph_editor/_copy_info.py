@@ -216,19 +216,7 @@ class TransformerInfo:
 def _unwrapped_variables(info: _TmpInfo) -> list[tf.Variable]:
     """Collected source variables whose variable op was copied but which were not re-wrapped
     (their initializer or read op stayed behind), in collection order."""
-    found: list[tf.Variable] = []
-    seen: set[int] = set()
-    for elems in info.collections.values():
-        for v in elems:
-            if not isinstance(v, tf.Variable) or id(v) in seen:
-                continue
-            seen.add(id(v))
-            op = getattr(v, "op", None)
-            if op is None or id(v) in info._transformed_vars:
-                continue
-            if op in info.transformed_ops:
-                found.append(v)
-    return found
+    return [v for v in support.copied_variables(info) if id(v) not in info._transformed_vars]
 
 
 def _warn_unwrapped_variables(info: _TmpInfo) -> None:

@@ -37,6 +37,7 @@ __all__ = [
     "assign_collections",
     "collection_index",
     "transformed_collection_name",
+    "copied_variables",
     "rewrap_variables",
     "rebind_custom_gradients",
     "capture_in",
@@ -476,6 +477,23 @@ def _map_name(copied: dict[str, tf.Operation], name: str, is_tensor: bool) -> st
     return None if op_ is None else f"{op_.name}:{index}"
 
 
+def copied_variables(info: Any) -> list[tf.Variable]:
+    """The source's collected ``tf.Variable`` objects whose variable op was copied, once
+    each, in collection order."""
+    found: list[tf.Variable] = []
+    seen: set[int] = set()
+    transformed_ops = info.transformed_ops
+    for elems in info.collections.values():
+        for v in elems:
+            if not isinstance(v, tf.Variable) or id(v) in seen:
+                continue
+            seen.add(id(v))
+            op = getattr(v, "op", None)
+            if op is not None and op in transformed_ops:
+                found.append(v)
+    return found
+
+
 def rewrap_variables(info: Any) -> list[tuple[tf.Variable, tf.Variable]]:
     """Re-wrap the copies of the source's collected variables as ``tf.Variable`` objects.
 
@@ -486,17 +504,8 @@ def rewrap_variables(info: Any) -> list[tuple[tf.Variable, tf.Variable]]:
     go through ``to_proto`` / ``from_proto``. Returns ``(original, copy)`` pairs in
     collection order; they are recorded in ``info._transformed_vars``.
     """
-    candidates: list[tf.Variable] = []
-    seen: set[int] = set()
+    candidates = copied_variables(info)
     transformed_ops = info.transformed_ops
-    for elems in info.collections.values():
-        for v in elems:
-            if not isinstance(v, tf.Variable) or id(v) in seen:
-                continue
-            seen.add(id(v))
-            op = getattr(v, "op", None)
-            if op is not None and op in transformed_ops:
-                candidates.append(v)
     if not candidates:
         return []
     results: list[tf.Variable | None] = [None] * len(candidates)
