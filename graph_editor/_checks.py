@@ -49,7 +49,7 @@ def _graph_text(graph: Any) -> str:
     if isinstance(name, str) and name:
         return f"the graph of function '{name}'"
     try:
-        n = len(graph.get_operations())
+        n: int | str = len(graph.get_operations())
     except Exception:  # noqa: BLE001 - a description must never fail
         n = "?"
     return f"a tf.Graph with {n} ops (at 0x{id(graph):x})"

@@ -84,7 +84,7 @@ class _Recipe:
 
     __slots__ = ("fn", "op", "items")
 
-    def __init__(self, fn: Any, op: tf.Operation | None, items: list) -> None:
+    def __init__(self, fn: Any, op: tf.Operation, items: list) -> None:
         self.fn = fn
         self.op = op
         self.items = items
@@ -92,7 +92,7 @@ class _Recipe:
     def values(self) -> list:
         """The captured values for a call now (inputs as the op reads them now)."""
         op = self.op
-        get = op.graph.get_tensor_by_name if op is not None else None
+        get = op.graph.get_tensor_by_name
         return [op.inputs[x] if kind == "input" else get(x) if kind == "name" else x
                 for kind, x in self.items]
 

@@ -41,9 +41,15 @@ class Plan:
     members: dict = dataclasses.field(default_factory=dict)  # op level
     n_nodes: int = 0
 
+    @property
+    def layer_nodes(self) -> LayerView:
+        """The layer structure after ``collapse_depth`` (set whenever ``use_layers``)."""
+        assert self.shown is not None, "a layer-level plan always has its layer structure"
+        return self.shown
+
     def describe(self) -> str:
         if self.use_layers:
-            n_layers = sum(1 for n in self.shown.nodes if n.kind in ("layer", "group"))
+            n_layers = sum(1 for n in self.layer_nodes.nodes if n.kind in ("layer", "group"))
             text = f"one node per layer: {n_layers} layers"
             if self.expanded:
                 text += f", {len(self.expanded)} expanded into their ops"
@@ -82,10 +88,10 @@ def make_plan(
         raise GraphEditValueError(f"to_dot: layers=True cannot be drawn: {why}; use layers=None.")
     use_layers = structure is not None and layers is not False
     plan = Plan(graph, list(ops), view, set(), structure, use_layers, layers, collapse_depth)
-    if use_layers:
-        plan.shown = _layer_dot.collapse_layers(structure, collapse_depth)
-        plan.expanded = _layer_dot.match_expand(plan.shown, expand)
-        plan.n_nodes = _layer_dot.count_drawn(plan.shown, plan.expanded)
+    if structure is not None and use_layers:
+        plan.shown = shown = _layer_dot.collapse_layers(structure, collapse_depth)
+        plan.expanded = _layer_dot.match_expand(shown, expand)
+        plan.n_nodes = _layer_dot.count_drawn(shown, plan.expanded)
         return plan
     if view is not None and context:
         _add_context(plan, view)
@@ -134,14 +140,14 @@ def _depth_route(counts: dict[int, int], current: int | None, target: int, n_now
 def _layer_routes(plan: Plan, target: int) -> list[str]:
     out = []
     if plan.expanded:
-        n0 = _layer_dot.count_drawn(plan.shown, set())
+        n0 = _layer_dot.count_drawn(plan.layer_nodes, set())
         out.append(f"expand fewer layers (expand= opens {len(plan.expanded)}; none: {n0} nodes)")
-    max_depth = max(
-        (n.name.count("/") for n in plan.structure.nodes if n.kind == "layer"), default=0
-    )
+    structure = plan.structure
+    assert structure is not None, "a layer-level plan always has its layer structure"
+    max_depth = max((n.name.count("/") for n in structure.nodes if n.kind == "layer"), default=0)
     counts = {}
     for d in range(max_depth):
-        shown = _layer_dot.collapse_layers(plan.structure, d)
+        shown = _layer_dot.collapse_layers(structure, d)
         ids = {n.id for n in shown.nodes}
         counts[d] = _layer_dot.count_drawn(shown, plan.expanded & ids)
     route = _depth_route(counts, plan.collapse_depth, target, plan.n_nodes,

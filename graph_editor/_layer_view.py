@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Set
 from typing import Any
 
 import tensorflow as tf
@@ -190,7 +191,7 @@ def _is_plumbing(op: tf.Operation) -> bool:
     return op.name.startswith("Func/") or not _logical_scope(op.name)
 
 
-def _through_plumbing(t: tf.Tensor, plumbing: set) -> tf.Tensor:
+def _through_plumbing(t: tf.Tensor, plumbing: Set[str]) -> tf.Tensor:
     """The tensor behind a chain of plumbing identities."""
     seen = 0
     while t.op.name in plumbing and t.op.type != "NoOp" and seen < 1000:

@@ -8,6 +8,7 @@ edges red, control edges dashed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import tensorflow as tf
@@ -88,7 +89,7 @@ def expand_scopes(ops: list, expand: Any) -> list[str]:
     return scopes
 
 
-def node_id_fn(collapse_depth: int | None, keep_open: list[str] = ()):
+def node_id_fn(collapse_depth: int | None, keep_open: Sequence[str] = ()):
     """op name -> DOT node id; collapsed scopes get the id ``scope/`` (op names never end in
     /). Ops under a scope of ``keep_open`` are never collapsed."""
     check_collapse_depth(collapse_depth)
@@ -106,7 +107,7 @@ def node_id_fn(collapse_depth: int | None, keep_open: list[str] = ()):
     return node_id
 
 
-def op_members(drawn: list, collapse_depth: int | None, keep_open: list[str] = ()):
+def op_members(drawn: list, collapse_depth: int | None, keep_open: Sequence[str] = ()):
     """(``{op: node id}``, ``{node id: [ops]}``) of an op-level picture."""
     node_id = node_id_fn(collapse_depth, keep_open)
     node_of: dict[tf.Operation, str] = {}

@@ -184,12 +184,13 @@ def transform_tree(tree: Any, fn: Callable[[Any], Any], iterable_type: type = tu
     def rec(node: Any) -> Any:
         if _is_leaf(node):
             return fn(node)
+        make: Any = type(node)  # the container's own class, rebuilt with new children
         if isinstance(node, Mapping):
             items = [(k, rec(v)) for k, v in node.items()]
             if isinstance(node, collections.defaultdict):
-                return type(node)(node.default_factory, items)
+                return make(node.default_factory, items)
             try:
-                return type(node)(items)
+                return make(items)
             except TypeError:
                 return dict(items)
         if isinstance(node, tuple):
@@ -198,7 +199,7 @@ def transform_tree(tree: Any, fn: Callable[[Any], Any], iterable_type: type = tu
             return type(node)(rec(child) for child in node)
         if isinstance(node, (list, Sequence)):
             try:
-                return type(node)(rec(child) for child in node)
+                return make(rec(child) for child in node)
             except TypeError:
                 return [rec(child) for child in node]
         return iterable_type(rec(child) for child in node)

@@ -129,8 +129,8 @@ def filter_ts(ops: Any, positive_filter: Callable[[tf.Tensor], Any] | bool) -> l
             seen.add(id(t))
             ts.append(t)
     if positive_filter is not True:
-        util.check_callable(positive_filter, "positive_filter (a predicate or True)", False)
-        ts = [t for t in ts if positive_filter(t)]
+        keep = util.check_callable(positive_filter, "positive_filter (a predicate or True)", False)
+        ts = [t for t in ts if keep(t)]
     return ts
 
 
@@ -157,8 +157,8 @@ def filter_ops(
     """
     ops = util.make_list_of_op(ops)
     if positive_filter is not True:
-        util.check_callable(positive_filter, "positive_filter (a predicate or True)", False)
-        ops = [op for op in ops if positive_filter(op)]
+        keep = util.check_callable(positive_filter, "positive_filter (a predicate or True)", False)
+        ops = [op for op in ops if keep(op)]
     return ops
 
 

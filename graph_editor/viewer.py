@@ -374,7 +374,9 @@ def _visible(data: dict) -> tuple[list[str], dict[str, dict], list[str]]:
             chains[s] = chain(scopes[s]["p"]) + [s]
         return chains[s]
 
-    reps, nodes, order = [], {}, []
+    reps: list[str] = []
+    nodes: dict[str, dict[str, Any]] = {}
+    order: list[str] = []
     for i, r in enumerate(data["ops"]):
         key = next((f"s{s}" for s in chain(r["s"]) if s not in opened), f"o{i}")
         reps.append(key)

@@ -452,7 +452,7 @@ def _plan_and_dot(obj: Any, *, highlight: Any, max_ops: int | None, collapse_dep
         highlight = view
     hl = _op_dot.highlight_sets(highlight, graph)
     if plan.use_layers:
-        text = _layer_dot.layer_dot(plan.shown, expanded=plan.expanded, hl_ops=hl[0],
+        text = _layer_dot.layer_dot(plan.layer_nodes, expanded=plan.expanded, hl_ops=hl[0],
                                     control=control, show_shapes=show_shapes, rankdir=rankdir,
                                     title=title)
     else:

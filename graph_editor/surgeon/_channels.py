@@ -137,6 +137,7 @@ class Flow:
 
     def _producer(self, layer: Any, ins: list, outs: list) -> None:
         axis = _channel_axis(layer, len(outs[0].shape))
+        assert axis is not None, "a producer (conv, dense, ...) always has a channel axis"
         in_layout = None
         if not isinstance(layer, _kl().Embedding):
             in_layout, _ = self._get(ins[0], _channel_axis(layer, len(ins[0].shape)))
@@ -325,6 +326,7 @@ def _kind(layer: Any) -> str | None:
     """The slicing rule of a layer: dense, conv, convT, sep, depthwise, embedding, rnn,
     bn, prelu, reshape, free (no weights) or None (unknown)."""
     kl = _kl()
+    names: tuple[str, ...]
     for kind, names in (("convT", _CONVT), ("sep", _SEP), ("conv", _CONV), ("rnn", _RNN)):
         if _is(layer, names):
             return kind

@@ -54,7 +54,7 @@ class _Feeder:
         self.queue = None
 
     def creator(self, next_creator: Any, **kwargs: Any) -> Any:
-        pending = self.queue.get(kwargs.get("name")) if self.queue is not None else None
+        pending = self.queue.get(kwargs.get("name", "")) if self.queue is not None else None
         if not pending:
             return next_creator(**kwargs)
         index, value = pending.pop(0)

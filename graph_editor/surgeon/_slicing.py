@@ -11,6 +11,7 @@ shaped like the input without the batch axis.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,7 @@ def sliced_layer(layer: Any, spec: Spec) -> tuple[Any, list]:
         target[-1] = target[-1] - len(spec.in_del)
         config["target_shape"] = tuple(target)
     else:
+        assert kind is not None, "the flow gives specs only to layers with a slicing rule"
         rule = _RULES[kind]
         if kind == "prelu":
             rule(layer, config, weights, k_in, k_out, axis=spec.in_axis)
@@ -146,7 +148,7 @@ def _prelu(layer, config, w, k_in, k_out, axis=None):
         w["alpha"] = np.take(alpha, k_in, axis=channel)
 
 
-_RULES = {
+_RULES: dict[str, Callable[..., None]] = {
     "dense": _dense,
     "conv": _conv,
     "convT": _conv_t,

@@ -137,7 +137,7 @@ def target_deletion(flow: Flow, layer: Any, channels: Any) -> dict[int, set]:
             "ConvNDTranspose, SeparableConv, DepthwiseConv, Embedding, LSTM, GRU, SimpleRNN "
             "(or a per-channel layer after one)."
         )
-    layout = recs[0].out_layout
+    layout: tuple = recs[0].out_layout or ()  # non-empty: recs keep records with a layout
     n = sum(k * m for _, k, m in layout)
     roots = [flow.groups.find(key) for key, _, _ in layout]
     if len(set(roots)) < len(roots):

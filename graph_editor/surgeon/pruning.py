@@ -68,8 +68,9 @@ def _activation_tensor(flow: Flow, group: ChannelGroup, model: Any) -> Any:
     producers = {id(p) for p in group.producers}
     top = {id(layer) for layer in model.layers}
     for rec in flow.records:
-        keys = {flow.groups.find(k) for k, _, _ in (rec.out_layout or ())}
-        if group._root not in keys or len(rec.out_layout) != 1 or rec.out_layout[0][2] != 1:
+        layout = rec.out_layout or ()
+        keys = {flow.groups.find(k) for k, _, _ in layout}
+        if group._root not in keys or len(layout) != 1 or layout[0][2] != 1:
             continue
         if id(rec.layer) not in top or rec.out_tensor is None:
             continue
@@ -147,7 +148,7 @@ def importance(model: Any, layer: Any, criterion: str = "l1", data: Any = None) 
     flow = Flow(index)
     roots = list(target_deletion(flow, info.layer, [0]))
     recs = [r for r in flow.records if r.layer is info.layer and r.out_layout]
-    if len({flow.groups.find(k) for k, _, _ in recs[0].out_layout}) > 1:
+    if len({flow.groups.find(k) for k, _, _ in recs[0].out_layout or ()}) > 1:
         raise GraphEditValueError(
             f"The channels of '{info.path}' come from several groups (a concatenation); "
             "score each producer instead."

@@ -155,6 +155,7 @@ class Surgeon:
 
     def _plan_channels(self) -> None:
         flow = self._flow
+        assert flow is not None, "delete_channels made the flow before recording a deletion"
         for root, gone in self._deleted.items():
             g = flow.groups.group(root)
             if len(gone) >= g.n:
