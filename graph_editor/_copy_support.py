@@ -58,7 +58,7 @@ class IdMap(MutableMapping):
     """A dict keyed by object identity: ``m[t]``, ``t in m``, ``m.items()`` for tensors.
 
     Example:
-        >>> m = IdMap(); m[t] = t_; m[t] is t_
+        >>> m = IdMap(); m[a] = b; m[a] is b
         True
     """
 

@@ -92,7 +92,9 @@ class Transformer:
     Example:
         >>> t = ge.Transformer()
         >>> t.transform_external_input_handler = ge.keep_t_if_possible_handler
-        >>> sgv_, info = t(sgv, graph, "copy")
+        >>> sgv_, info = t(ge.sgv(c.op, d.op), graph, "copy")
+        >>> [t.name for t in sgv_.inputs]   # the copy reads the original inputs
+        ['a:0', 'b:0']
     """
 
     def __init__(self) -> None:
@@ -410,6 +412,8 @@ def copy(
     Example:
         >>> g2 = tf.Graph()
         >>> sgv_, info = ge.copy(graph, dst_graph=g2, dst_scope="copy")
+        >>> info.transformed(e).name
+        'copy/e:0'
     """
     sgv = _as_view(sgv)
     dst_graph = _dst_graph(sgv, dst_graph)
@@ -480,7 +484,11 @@ def copy_with_input_replacements(
         ``(sgv_, info)``.
 
     Example:
+        >>> with graph.as_default():
+        ...     a_new = tf.constant([1.0, 2.0], name="a_new")
         >>> sgv_, info = ge.copy_with_input_replacements([c.op, d.op], {a: a_new})
+        >>> [t.name for t in info.transformed(c).op.inputs]
+        ['a_new:0', 'b:0']
     """
     sgv = _as_view(sgv)
     dst_graph = _dst_graph(sgv, dst_graph)
@@ -603,7 +611,12 @@ def graph_replace(
         GraphEditValueError: targets and replacements are not connected.
 
     Example:
-        >>> e2 = ge.graph_replace(e, {a: a_new})
+        >>> with graph.as_default():
+        ...     a_new = tf.constant([1.0, 2.0], name="a_new")
+        >>> e2 = ge.graph_replace(e, {a: a_new})   # e computed again from a_new
+        >>> with tf.compat.v1.Session(graph=graph) as sess:
+        ...     sess.run(e2, {b: [0.5, 0.5]}).round(3)
+        array([0.635, 0.848], dtype=float32)
     """
     flat = util.flatten_tree(target_ts)
     graph = util.get_unique_graph(flat, check_types=tf.Tensor)
