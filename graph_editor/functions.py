@@ -156,10 +156,8 @@ def graph_from_function(fn: Any, *args_or_specs: Any, inline: bool = True) -> tf
         GraphEditValueError: the function cannot be traced with the given arguments.
 
     Example:
-        >>> @tf.function
-        ... def fn(x):
-        ...     h = tf.nn.relu(tf.matmul(x, tf.ones([4, 8])), name="h")
-        ...     return tf.reduce_sum(h, axis=1)
+        >>> fn = tf.function(lambda x: tf.reduce_sum(
+        ...     tf.nn.relu(tf.matmul(x, tf.ones([4, 8])), name="h"), axis=1))
         >>> g = ge.graph_from_function(fn, tf.TensorSpec([None, 4], tf.float32))
         >>> [t.name for t in g.outputs]
         ['Identity:0']
@@ -201,10 +199,8 @@ def function_inputs(graph: tf.Graph) -> list[tf.Tensor]:
     """The argument placeholders of a function graph (its inputs minus captured values).
 
     Example:
-        >>> @tf.function
-        ... def fn(x):
-        ...     h = tf.nn.relu(tf.matmul(x, tf.ones([4, 8])), name="h")
-        ...     return tf.reduce_sum(h, axis=1)
+        >>> fn = tf.function(lambda x: tf.reduce_sum(
+        ...     tf.nn.relu(tf.matmul(x, tf.ones([4, 8])), name="h"), axis=1))
         >>> spec = tf.TensorSpec([None, 4], tf.float32)
         >>> [t.name for t in ge.function_inputs(ge.graph_from_function(fn, spec))]
         ['x:0']
@@ -480,10 +476,8 @@ def function_from_graph(graph: tf.Graph, inputs: Any = None, outputs: Any = None
         GraphEditKeyError: an unknown or ambiguous tensor name.
 
     Example:
-        >>> @tf.function
-        ... def fn(x):
-        ...     h = tf.nn.relu(tf.matmul(x, tf.ones([4, 8])), name="h")
-        ...     return tf.reduce_sum(h, axis=1)
+        >>> fn = tf.function(lambda x: tf.reduce_sum(
+        ...     tf.nn.relu(tf.matmul(x, tf.ones([4, 8])), name="h"), axis=1))
         >>> g = ge.graph_from_function(fn, tf.TensorSpec([None, 4], tf.float32))
         >>> f = ge.function_from_graph(g, inputs=["h:0"])   # starts at h
         >>> f(np.ones([2, 8], np.float32)).numpy()
@@ -710,10 +704,8 @@ def split_function(fn: Any, at: Any, *specs: Any) -> tuple[Any, Any]:
         GraphEditKeyError: an unknown or ambiguous name.
 
     Example:
-        >>> @tf.function
-        ... def fn(x):
-        ...     h = tf.nn.relu(tf.matmul(x, tf.ones([4, 8])), name="h")
-        ...     return tf.reduce_sum(h, axis=1)
+        >>> fn = tf.function(lambda x: tf.reduce_sum(
+        ...     tf.nn.relu(tf.matmul(x, tf.ones([4, 8])), name="h"), axis=1))
         >>> spec, x = tf.TensorSpec([None, 4], tf.float32), np.ones([2, 4], np.float32)
         >>> head, tail = ge.split_function(fn, "h:0", spec)
         >>> np.testing.assert_allclose(tail(*head(x)), fn(x))
@@ -761,10 +753,8 @@ def insert_at(fn: Any, at: Any, op_fn: Callable[[tf.Tensor], Any], *specs: Any) 
         GraphEditKeyError: an unknown or ambiguous name.
 
     Example:
-        >>> @tf.function
-        ... def fn(x):
-        ...     h = tf.nn.relu(tf.matmul(x, tf.ones([4, 8])), name="h")
-        ...     return tf.reduce_sum(h, axis=1)
+        >>> fn = tf.function(lambda x: tf.reduce_sum(
+        ...     tf.nn.relu(tf.matmul(x, tf.ones([4, 8])), name="h"), axis=1))
         >>> spec, x = tf.TensorSpec([None, 4], tf.float32), np.ones([2, 4], np.float32)
         >>> halved = ge.insert_at(fn, "h:0", lambda t: t * 0.5, spec)
         >>> halved(x).numpy(), fn(x).numpy()
