@@ -75,7 +75,7 @@ _FAST_PATH_MIN_SHARE = 20
 class Transformer:
     """Copy a subgraph view into a graph, with six configurable handlers.
 
-    Attributes (handlers, see contrib_api.md §8):
+    Attributes (handlers, see "Custom handlers" in docs/transform.md):
         transform_op_handler: ``(info, op, new_inputs) -> (op_, outputs_)``; TF <= 1.7
             handlers ``(info, op, copy_shape)`` are detected and still work.
         transform_control_input_handler: ``(info, op) -> op or None``.
@@ -530,7 +530,8 @@ def _add_control_flow_ops(ops: list[tf.Operation], control_ios: util.ControlOutp
             if op not in present:
                 present.add(op)
                 ops.append(op)
-    # Captured outside tensors enter the loop through their own Enter ops (bug 17).
+    # Captured outside tensors enter the loop through their own Enter ops (contrib's
+    # graph_replace left them out: tensorflow/tensorflow#20916).
     i = 0
     while i < len(ops):
         for t in ops[i].inputs:

@@ -221,7 +221,7 @@ def test_collection_outside_src_scope_does_not_fail():
     g.add_to_collection("my_coll", y.op)
     g.add_to_collection("net/inner", y)
     g2 = tf.Graph()
-    _, info = ge.copy(ge.sgv_scope("net", g), g2, "d", src_scope="net")  # bug 8
+    _, info = ge.copy(ge.sgv_scope("net", g), g2, "d", src_scope="net")  # contrib failed here
     assert g2.get_collection("my_coll") == [info.transformed(y.op)]
     assert g2.get_collection("d/inner") == [info.transformed(y)]
 
@@ -343,7 +343,7 @@ def test_control_flow_v1_copy_runs(v1_control_flow, fast, same):
     src_ops = g.get_operations()
     _, info = copy(g, g2, "cp", fast=fast)
     for op in src_ops:
-        if op.type == "Merge":  # bug 10: inputs in the source's slot order
+        if op.type == "Merge":  # inputs in the source's slot order (contrib reversed them)
             op_ = info.transformed(op)
             assert [t.op.type for t in op_.inputs] == [t.op.type for t in op.inputs]
             assert [info.original(t.op) for t in op_.inputs] == [t.op for t in op.inputs]
@@ -357,7 +357,7 @@ def test_graph_replace_through_v1_loop_capturing_outside_tensor(v1_control_flow)
     g, x, k, out = v1_loop_graph()
     with g.as_default():
         k2 = tf.constant(10.0, name="k2")
-    out2 = ge.graph_replace(out, {k: k2})  # bug 17: k enters through a capture Enter
+    out2 = ge.graph_replace(out, {k: k2})  # k enters through a capture Enter
     got = run(g, [out, out2], {x: 3.0})
     assert got == [ref_loop(3.0), ref_loop(3.0, 10.0)]
 
