@@ -36,7 +36,7 @@ def _doctests(module_name: str) -> list[doctest.DocTest]:
 def _modules_with_examples() -> list[str]:
     names = [ge.__name__] + [info.name for info in pkgutil.walk_packages(ge.__path__,
                                                                          prefix="graph_editor.")]
-    return sorted(n for n in names if not n.startswith("graph_editor.tests") and _doctests(n))
+    return sorted(n for n in names if _doctests(n))
 
 
 def namespace() -> dict:
