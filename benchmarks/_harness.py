@@ -3,7 +3,7 @@
 Every benchmark prints, for each operation, the median time and its ratio to a floor
 measured in the same process, so the numbers compare across machines.
 
-The floor (DEVELOPERS.md, issue #2): one Python pass over all ops reading every op's inputs,
+The floor: one Python pass over all ops reading every op's inputs,
 outputs, consumers and control inputs.
 """
 

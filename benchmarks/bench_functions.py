@@ -1,4 +1,4 @@
-"""Benchmark: editing TF2 functions vs tracing them (issue #6).
+"""Benchmark: editing TF2 functions vs tracing them.
 
 The floor is tracing the function with ``tf.function`` in the same process (a fresh
 ``tf.function`` each run, ``get_concrete_function``). Targets, both on a 10k-op function:

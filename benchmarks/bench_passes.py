@@ -1,4 +1,4 @@
-"""Benchmark of the deployment passes against grappler on frozen Keras models (issue #14).
+"""Benchmark of the deployment passes against grappler on frozen Keras models.
 
 For each ``keras.applications`` model (``weights=None``, batch-norm moving statistics made
 non-trivial), the frozen graph of its concrete function

@@ -1,4 +1,4 @@
-"""Benchmark: whole-model pictures of keras.applications models (issue #15).
+"""Benchmark: whole-model pictures of keras.applications models.
 
 For each model (weights=None, 96x96) and each graph source, prints the seconds to
 

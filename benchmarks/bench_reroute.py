@@ -1,6 +1,6 @@
 """Reroute cost vs the floor "read the consumers of the k rerouted tensors".
 
-Issue #3 target: rerouting k = 1,000 tensors in a 50k-op graph costs <= 5x that floor,
+Target: rerouting k = 1,000 tensors in a 50k-op graph costs <= 5x that floor,
 cycle check included. Three workloads, each timed as "reroute, then undo":
 
 - ``insert``: k new Identity ops, each built on a tensor t; the consumers of t move onto the

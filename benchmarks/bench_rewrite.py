@@ -1,4 +1,4 @@
-"""Benchmark of pattern matching and rewriting on large graphs (issue #5).
+"""Benchmark of pattern matching and rewriting on large graphs.
 
 For graphs of 10k and 50k ops (the harness DAG of Tanh/AddV2/Mul in name scopes), prints
 the median time of matching a 3-op pattern (a traced function pattern and the same as an

@@ -1,4 +1,4 @@
-"""Benchmark of selection and views on large graphs (issue #2).
+"""Benchmark of selection and views on large graphs.
 
 For graphs of 10k, 50k and 100k ops (a DAG of Tanh/AddV2/Mul in name scopes), prints the
 median time of each operation and its ratio to the floor: one Python pass over all ops

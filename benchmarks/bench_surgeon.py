@@ -1,4 +1,4 @@
-"""Benchmark: Keras layer surgery and pruning on keras.applications models (issues #11, #12).
+"""Benchmark: Keras layer surgery and pruning on keras.applications models.
 
 Models are built with ``weights=None`` at 96x96 with non-trivial BatchNormalization
 statistics. The floor is Keras' own rebuild of the same model with its layers shared,

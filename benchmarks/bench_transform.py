@@ -1,4 +1,4 @@
-"""Benchmark of graph_editor.transform (issue #4).
+"""Benchmark of graph_editor.transform.
 
 1. ``ge.copy`` of a whole 10k / 50k-op graph into a new graph, against the floor
    ``tf.graph_util.import_graph_def`` of the same GraphDef into a new graph, in the same
@@ -8,7 +8,7 @@
    region inside a graph of ~2k ops (prefix and suffix 25x smaller). Target: ratio <= 2,
    i.e. the cost follows the region, not the graph.
 3. ``ge.copy`` of a graph with 250 variables, per op, against the same copy of a graph
-   of the same size without variables (the floor). The issue asks "no slower per op".
+   of the same size without variables (the floor). Target: "no slower per op".
    The variable ops themselves cost TF more per op than Const / AddV2 (bigger NodeDefs,
    heavier C import), and ``ge.copy`` goes through the same C path; two reference rows
    show TF's own ratio for the same two graphs: the public ``import_graph_def``, and the

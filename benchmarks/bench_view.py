@@ -1,4 +1,4 @@
-"""Benchmark: the offline viewer (``ge.view``) on keras.applications models (issue #15).
+"""Benchmark: the offline viewer (``ge.view``) on keras.applications models.
 
 For each model (``weights=None``, 96x96): the seconds to get its graph
 (``ge.graph_from_keras``: Keras tracing the model), to write the page of that graph

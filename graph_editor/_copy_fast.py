@@ -3,7 +3,7 @@
 Used when the Transformer's op handlers are the defaults (``copy_op_handler``, possibly a
 ``functools.partial`` of it with ``copy_shape`` / ``nodedef_fn``): the view's NodeDefs are
 renamed and rewired in Python, imported with one C call into the destination, and wrapped
-in bare ``tf.Operation`` objects (tf2_internals.md §3), with the garbage collector paused.
+in bare ``tf.Operation`` objects, with the garbage collector paused.
 Names, external inputs, colocation, ``shared_name``, functions, collections and variables
 go through the same code as the per-op path, in the same order, so both paths build the
 same graph.

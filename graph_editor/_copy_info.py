@@ -115,7 +115,7 @@ class TransformerInfo:
     ``_transformed_ts`` are dicts ``original -> copy`` (read by gradient-checkpointing code).
 
     Example:
-        >>> sgv_, info = ge.copy(sgv, dst_graph=g2, dst_scope="copy")
+        >>> sgv_, info = ge.copy(ge.sgv(c.op, d.op), dst_graph=tf.Graph(), dst_scope="copy")
         >>> info.transformed(c).name, info.original(info.transformed(c)) is c
         ('copy/c:0', True)
     """
@@ -180,6 +180,7 @@ class TransformerInfo:
         """The copy of each element of ``original`` (None, or ``missing_fn(elem)``, if none).
 
         Example:
+            >>> sgv_, info = ge.copy(ge.sgv(c.op, d.op), dst_graph=tf.Graph(), dst_scope="copy")
             >>> info.transformed({"out": [c, d.op]})
             {'out': [<tf.Tensor 'copy/c:0' ...>, <tf.Operation 'copy/d' ...>]}
         """
@@ -189,6 +190,7 @@ class TransformerInfo:
         """The original of each copied element (None, or ``missing_fn(elem)``, if none).
 
         Example:
+            >>> sgv_, info = ge.copy(ge.sgv(c.op, d.op), dst_graph=tf.Graph(), dst_scope="copy")
             >>> info.original(info.transformed(c)) is c
             True
         """

@@ -58,7 +58,7 @@ class IdMap(MutableMapping):
     """A dict keyed by object identity: ``m[t]``, ``t in m``, ``m.items()`` for tensors.
 
     Example:
-        >>> m = IdMap(); m[t] = t_; m[t] is t_
+        >>> m = IdMap(); m[a] = b; m[a] is b
         True
     """
 
@@ -429,7 +429,7 @@ def collection_index(info: Any) -> dict[int, list[str]]:
 
 def transformed_collection_name(info: Any, name: str) -> str:
     """``GraphKeys`` names are kept; names inside ``src_scope`` get the destination scope;
-    other names are kept (contrib failed the copy on them, §13 bug 8)."""
+    other names are kept (contrib failed the copy on them)."""
     if name in _predefined():
         return name
     if name.startswith(info.scope):

@@ -66,7 +66,9 @@ def replace_t_with_placeholder_handler(info: Any, t: tf.Tensor) -> tf.Tensor:
         The placeholder's output tensor.
 
     Example:
-        >>> sgv_, info = ge.copy(ge.sgv(c.op))   # a:0 and b:0 become placeholders
+        >>> sgv_, info = ge.copy(ge.sgv(c.op), tf.Graph())   # a:0 and b:0 become placeholders
+        >>> [t.op.type for t in sgv_.inputs]
+        ['Placeholder', 'Placeholder']
     """
     _check_info(info, "replace_t_with_placeholder_handler")
     _check_handler_arg(t, tf.Tensor, "replace_t_with_placeholder_handler", "t")
@@ -88,6 +90,7 @@ def keep_t_if_possible_handler(info: Any, t: tf.Tensor) -> tf.Tensor:
     recorded as read by the function, so ``ConcreteFunction.variables`` lists it.
 
     Example:
+        >>> transformer = ge.Transformer()
         >>> transformer.transform_external_input_handler = ge.keep_t_if_possible_handler
     """
     _check_info(info, "keep_t_if_possible_handler")
@@ -108,7 +111,8 @@ def assign_renamed_collections_handler(info: Any, elem: Any, elem_: Any) -> None
     ops, tensors and ``tf.Variable`` objects, by identity, in O(1) per element.
 
     Example:
-        >>> ge.assign_renamed_collections_handler(info, op, op_)
+        >>> transformer = ge.Transformer()
+        >>> transformer.assign_collections_handler = ge.assign_renamed_collections_handler
     """
     _check_info(info, "assign_renamed_collections_handler")
     for name in support.collection_index(info).get(id(elem), ()):
@@ -121,6 +125,7 @@ def transform_op_if_inside_handler(
     """The copy of ``op`` if it is in the view; else ``op`` itself (same graph) or None.
 
     Example:
+        >>> transformer = ge.Transformer()
         >>> transformer.transform_control_input_handler = ge.transform_op_if_inside_handler
     """
     _check_info(info, "transform_op_if_inside_handler")
@@ -163,6 +168,7 @@ def copy_op_handler(
             ``copy_op_handler(info, op, copy_shape)`` made outside a transformer).
 
     Example:
+        >>> import functools
         >>> t = ge.Transformer()
         >>> t.transform_op_handler = functools.partial(ge.copy_op_handler, copy_shape=True)
     """

@@ -602,8 +602,10 @@ def layer_nodes(graph: Any, model: Any = None) -> list[LayerNode]:
         ``output_shapes``, ``params``, member ``ops``, ``folded`` ops and ``inputs`` edges.
 
     Example:
-        >>> [n.name for n in layer_nodes(ge.graph_from_keras(model))][:2]
-        ['keras_tensor', 'Conv1']
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, name="fc1"),
+        ...                           keras.layers.Dense(2, name="fc2")])
+        >>> [n.name for n in layer_nodes(ge.graph_from_keras(model))][1:]   # after the input
+        ['fc1', 'fc2']
     """
     view = layer_view(graph, model)
     return [] if view is None else view.nodes

@@ -143,8 +143,10 @@ def resolve_tensor(graph: tf.Graph, name: Any, what: str = "tensor") -> tf.Tenso
         GraphEditTypeError: neither a tensor nor a string.
 
     Example:
-        >>> ge.functions.resolve_tensor(graph, "dense_1/BiasAdd:0").name
-        'StatefulPartitionedCall/sequential/dense_1/BiasAdd:0'
+        >>> with graph.as_default():
+        ...     h = tf.nn.relu(c, name="model/dense_1/Relu")
+        >>> ge.functions.resolve_tensor(graph, "dense_1/Relu:0").name   # a unique suffix
+        'model/dense_1/Relu:0'
     """
     if isinstance(name, tf.Tensor):
         if getattr(name, "graph", None) is not graph:  # eager tensors have no graph
@@ -286,8 +288,8 @@ def resolve_tensors(graph: tf.Graph, names: Any, what: str = "tensor") -> list[t
     """:func:`resolve_tensor` for one name/tensor or a list of them (order kept).
 
     Example:
-        >>> [t.name for t in ge.functions.resolve_tensors(graph, ["h1", "h2:0"])]
-        ['h1:0', 'h2:0']
+        >>> [t.name for t in ge.functions.resolve_tensors(graph, ["c", "d:0"])]
+        ['c:0', 'd:0']
     """
     if isinstance(names, (str, tf.Tensor)):
         names = [names]

@@ -28,7 +28,7 @@ def is_iterable(obj: Any) -> bool:
     """Return True if ``obj`` is iterable and is not a ``tf.Tensor``.
 
     Example:
-        >>> ge.util.is_iterable([1, 2]), ge.util.is_iterable(tensor)
+        >>> ge.util.is_iterable([1, 2]), ge.util.is_iterable(a)
         (True, False)
     """
     if isinstance(obj, tf.Tensor):
@@ -85,8 +85,8 @@ class ListView(Sequence):
 
     Example:
         >>> view = ge.util.ListView([a, b])
-        >>> view[0] is a, len(view), view + [c]
-        (True, 2, [a, b, c])
+        >>> view[0] is a, len(view), [t.name for t in view + [c]]
+        (True, 2, ['a:0', 'b:0', 'c:0'])
     """
 
     __slots__ = ("_list",)

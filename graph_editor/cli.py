@@ -499,7 +499,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Example:
         >>> from graph_editor.cli import main
+        >>> _ = open("model.pb", "wb").write(graph.as_graph_def().SerializeToString())
         >>> main(["inspect", "model.pb"])
+        GraphDef: ...
+        validate: ok
+        ...
         0
     """
     argv = list(sys.argv[1:] if argv is None else argv)

@@ -112,7 +112,13 @@ def detach_control_inputs(sgv: Any) -> None:
         sgv: a view, or anything ``ge.sgv`` accepts.
 
     Example:
+        >>> with graph.as_default():
+        ...     init_op = tf.no_op(name="init")
+        ...     with tf.control_dependencies([init_op]):
+        ...         train_op = tf.no_op(name="train")
         >>> ge.detach_control_inputs(ge.sgv(train_op))
+        >>> train_op.control_inputs
+        []
     """
     plan = _edits.Plan(None)
     _detach_control_inputs(plan, _vstate(plan, sgv))
@@ -127,7 +133,13 @@ def detach_control_outputs(sgv: Any, control_outputs: util.ControlOutputs) -> No
         control_outputs: a ``ge.ControlOutputs`` of the graph (``TypeError`` otherwise).
 
     Example:
+        >>> with graph.as_default():
+        ...     init_op = tf.no_op(name="init")
+        ...     with tf.control_dependencies([init_op]):
+        ...         train_op = tf.no_op(name="train")
         >>> ge.detach_control_outputs(ge.sgv(init_op), ge.ControlOutputs(graph))
+        >>> train_op.control_inputs
+        []
     """
     _check_control_outputs(control_outputs)
     plan = _edits.Plan(None)
@@ -179,7 +191,9 @@ def detach_outputs(
         ``(view remapped to the outputs that had consumers, output_placeholders)``.
 
     Example:
-        >>> sgv, phs = ge.detach_outputs(ge.sgv(c.op))   # d and f now read geph__c_0
+        >>> sgv, phs = ge.detach_outputs(ge.sgv(c.op))
+        >>> [op.name for op in phs[0].consumers()]   # d and f now read a placeholder
+        ['d', 'f']
     """
     if control_outputs is not None:
         _check_control_outputs(control_outputs)
@@ -209,6 +223,8 @@ def detach(
 
     Example:
         >>> sgv, ins, outs = ge.detach(ge.sgv(c.op, d.op))
+        >>> [t.name for t in ins], [t.name for t in outs]
+        (['geph__a_0:0', 'geph__b_0:0'], ['geph__c_0:0', 'geph__d_0:0'])
     """
     control_inputs, control_outputs = select.check_cios(
         control_inputs, control_outputs, control_ios
@@ -245,7 +261,12 @@ def connect(
         GraphEditValueError: lengths, dtypes or shapes differ, or a cycle would result.
 
     Example:
-        >>> ge.connect(ge.sgv(h.op), ge.sgv(out.op))   # out now reads h
+        >>> with graph.as_default():
+        ...     h = tf.tanh(a, name="h")
+        ...     out = tf.identity(b, name="out")
+        >>> _ = ge.connect(ge.sgv(h.op), ge.sgv(out.op))
+        >>> out.op.inputs[0].name   # out now reads h
+        'h:0'
     """
     disconnect_first = util.check_flag(disconnect_first, "disconnect_first")
     plan = _edits.Plan(None)
@@ -268,7 +289,12 @@ def bypass(sgv: Any) -> tuple[subgraph.SubGraphView, list[tf.Tensor]]:
         ``(sgv, input_placeholders)``.
 
     Example:
-        >>> ge.bypass(ge.sgv(dropout.op))     # readers of dropout read its input again
+        >>> with graph.as_default():
+        ...     dropout = tf.identity(c, name="dropout")
+        ...     y = tf.tanh(dropout, name="y")
+        >>> _ = ge.bypass(ge.sgv(dropout.op))
+        >>> y.op.inputs[0].name   # readers of dropout read its input again
+        'c:0'
     """
     plan = _edits.Plan(None)
     v = _vstate(plan, sgv)
@@ -289,8 +315,8 @@ def note_external_edit(graph: tf.Graph) -> None:
     later call may miss a path. Creating ops needs no report.
 
     Example:
-        >>> c.op._update_input(0, e)      # a raw TF edit
-        >>> ge.note_external_edit(c.graph)
+        >>> f.op._update_input(0, e)      # a raw TF edit: f = -e
+        >>> ge.note_external_edit(f.graph)
     """
     if not isinstance(graph, tf.Graph):
         raise GraphEditTypeError(

@@ -156,6 +156,8 @@ def graph_from_function(fn: Any, *args_or_specs: Any, inline: bool = True) -> tf
         GraphEditValueError: the function cannot be traced with the given arguments.
 
     Example:
+        >>> fn = tf.function(lambda x: tf.reduce_sum(
+        ...     tf.nn.relu(tf.matmul(x, tf.ones([4, 8])), name="h"), axis=1))
         >>> g = ge.graph_from_function(fn, tf.TensorSpec([None, 4], tf.float32))
         >>> [t.name for t in g.outputs]
         ['Identity:0']
@@ -197,6 +199,9 @@ def function_inputs(graph: tf.Graph) -> list[tf.Tensor]:
     """The argument placeholders of a function graph (its inputs minus captured values).
 
     Example:
+        >>> fn = tf.function(lambda x: tf.reduce_sum(
+        ...     tf.nn.relu(tf.matmul(x, tf.ones([4, 8])), name="h"), axis=1))
+        >>> spec = tf.TensorSpec([None, 4], tf.float32)
         >>> [t.name for t in ge.function_inputs(ge.graph_from_function(fn, spec))]
         ['x:0']
     """
@@ -471,9 +476,12 @@ def function_from_graph(graph: tf.Graph, inputs: Any = None, outputs: Any = None
         GraphEditKeyError: an unknown or ambiguous tensor name.
 
     Example:
+        >>> fn = tf.function(lambda x: tf.reduce_sum(
+        ...     tf.nn.relu(tf.matmul(x, tf.ones([4, 8])), name="h"), axis=1))
         >>> g = ge.graph_from_function(fn, tf.TensorSpec([None, 4], tf.float32))
-        >>> f = ge.function_from_graph(g, inputs=["h:0"])
-        >>> f(np.ones([2, 8], np.float32))
+        >>> f = ge.function_from_graph(g, inputs=["h:0"])   # starts at h
+        >>> f(np.ones([2, 8], np.float32)).numpy()
+        array([8., 8.], dtype=float32)
     """
     if not isinstance(graph, tf.Graph):
         raise GraphEditTypeError(
@@ -661,8 +669,14 @@ def crossing_tensors(fn_or_graph: Any, at: Any, *specs: Any) -> list[str]:
         GraphEditKeyError: an unknown or ambiguous name.
 
     Example:
-        >>> ge.crossing_tensors(fn, "block1/Relu:0", spec)
-        ['StatefulPartitionedCall/block1/Relu:0', 'StatefulPartitionedCall/stem/Relu:0']
+        >>> @tf.function
+        ... def fn(x):
+        ...     stem = tf.nn.relu(x, name="stem")
+        ...     block1 = tf.nn.relu(stem * 2.0, name="block1")
+        ...     return block1 + stem                     # stem skips over block1
+        >>> spec = tf.TensorSpec([None, 4], tf.float32)
+        >>> ge.crossing_tensors(fn, "block1:0", spec)
+        ['block1:0', 'stem:0']
     """
     graph = _as_graph(fn_or_graph, specs, "crossing_tensors")
     ts, _ = _cut(graph, at)
@@ -690,7 +704,10 @@ def split_function(fn: Any, at: Any, *specs: Any) -> tuple[Any, Any]:
         GraphEditKeyError: an unknown or ambiguous name.
 
     Example:
-        >>> head, tail = ge.split_function(fn, "dense_1/BiasAdd:0", spec)
+        >>> fn = tf.function(lambda x: tf.reduce_sum(
+        ...     tf.nn.relu(tf.matmul(x, tf.ones([4, 8])), name="h"), axis=1))
+        >>> spec, x = tf.TensorSpec([None, 4], tf.float32), np.ones([2, 4], np.float32)
+        >>> head, tail = ge.split_function(fn, "h:0", spec)
         >>> np.testing.assert_allclose(tail(*head(x)), fn(x))
     """
     graph = _as_graph(fn, specs, "split_function")
@@ -736,7 +753,12 @@ def insert_at(fn: Any, at: Any, op_fn: Callable[[tf.Tensor], Any], *specs: Any) 
         GraphEditKeyError: an unknown or ambiguous name.
 
     Example:
-        >>> noisy = ge.insert_at(fn, "dense_1/Relu:0", lambda t: t * 0.5, spec)
+        >>> fn = tf.function(lambda x: tf.reduce_sum(
+        ...     tf.nn.relu(tf.matmul(x, tf.ones([4, 8])), name="h"), axis=1))
+        >>> spec, x = tf.TensorSpec([None, 4], tf.float32), np.ones([2, 4], np.float32)
+        >>> halved = ge.insert_at(fn, "h:0", lambda t: t * 0.5, spec)
+        >>> halved(x).numpy(), fn(x).numpy()
+        (array([16., 16.], dtype=float32), array([32., 32.], dtype=float32))
     """
     if not callable(op_fn):
         raise GraphEditTypeError(f"insert_at: op_fn must be callable, got {util._describe(op_fn)}.")

@@ -70,8 +70,12 @@ def graph_from_keras(model: Any, input_specs: Any = None) -> tf.Graph:
         variables. Compile it back with ``ge.function_from_graph``.
 
     Example:
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, name="fc1"),
+        ...                           keras.layers.Dense(2, name="fc2")])
         >>> g = ge.graph_from_keras(model)
         >>> f = ge.function_from_graph(g)
+        >>> f(np.ones([3, 4], np.float32)).shape
+        TensorShape([3, 2])
     """
     _check_model(model, "graph_from_keras")
     if input_specs is None:
@@ -163,8 +167,12 @@ def keras_crossing_tensors(model: Any, layer_name: str | list[str]) -> list:
         CutError: the model's outputs do not depend on the layer.
 
     Example:
-        >>> [t.name for t in ge.keras.keras_crossing_tensors(model, "b1")]
-        ['keras_tensor_2', 'keras_tensor_1']
+        >>> x = keras.Input((4,))
+        >>> b1 = keras.layers.Dense(4, name="b1")(x)
+        >>> model = keras.Model(x, keras.layers.Add()([b1, x]))   # x skips over b1
+        >>> crossing = ge.keras.keras_crossing_tensors(model, "b1")
+        >>> crossing[0] is b1, crossing[1] is x
+        (True, True)
     """
     _check_model(model, "keras_crossing_tensors")
     inputs, outputs = _model_io(model, "split_keras_model")
@@ -229,7 +237,10 @@ def split_keras_model(model: Any, layer_name: str | list[str]) -> tuple[Any, Any
         GraphEditValueError: a model without a functional graph, or a layer called twice.
 
     Example:
-        >>> model_a, model_b = ge.split_keras_model(model, "fc2")
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, name="fc1"),
+        ...                           keras.layers.Dense(2, name="fc2")])
+        >>> model_a, model_b = ge.split_keras_model(model, "fc1")
+        >>> x = np.ones([3, 4], np.float32)
         >>> np.testing.assert_allclose(model_b(model_a(x)), model(x), rtol=1e-6)
     """
     keras = _keras()

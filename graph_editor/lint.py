@@ -553,8 +553,13 @@ def find_cut_points(
         GraphEditKeyError: a tensor name does not exist.
 
     Example:
+        >>> with graph.as_default():
+        ...     x = tf.compat.v1.placeholder(tf.float32, [None, 4], name="x")
+        ...     h1 = tf.nn.relu(x, name="h1")
+        ...     h2 = tf.nn.relu(h1 * 2.0, name="h2")
+        ...     y = tf.tanh(h2) + h2               # two paths from h2: no cut inside
         >>> [t.name for t in ge.find_cut_points(graph, [x], [y])]
-        ['h1/Relu:0', 'h2/Relu:0']
+        ['h1:0', 'mul:0', 'h2:0']
     """
     graph, is_fn = _resolve_fn(graph_or_fn, signature)
     if inputs is None:

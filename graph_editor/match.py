@@ -48,7 +48,7 @@ def op_type(op_types: str | Iterable[str], op: tf.Operation | None = None) -> An
 
     Example:
         >>> is_add = ge.op_type(["Add", "AddV2"])
-        >>> is_add(graph.get_operation_by_name("c")), ge.op_type("Add", c_op)
+        >>> is_add(graph.get_operation_by_name("c")), ge.op_type("Add", c.op)
         (True, False)
     """
     if isinstance(op_types, str):
@@ -86,6 +86,8 @@ class OpMatcher:
             a callable ``op -> bool``, or ``True`` (any op).
 
     Example:
+        >>> with graph.as_default():
+        ...     relu = tf.nn.relu(tf.matmul(tf.ones([1, 2]), tf.ones([2, 2])), name="layer/relu")
         >>> m = ge.OpMatcher("relu").input_ops(ge.OpMatcher(ge.op_type("MatMul")))
         >>> m(graph.get_operation_by_name("layer/relu"))
         True

@@ -272,6 +272,8 @@ def swap_ts(ts0: Any, ts1: Any, can_modify: Any = None, cannot_modify: Any = Non
     Example:
         >>> ge.swap_ts([a], [b])          # consumers of a now read b and vice versa
         3
+        >>> [t.name for t in c.op.inputs]
+        ['b:0', 'a:0']
     """
     return _reroute_ts(ts0, ts1, _SWAP, can_modify, cannot_modify)
 
@@ -299,9 +301,10 @@ def reroute_ts(ts0: Any, ts1: Any, can_modify: Any = None, cannot_modify: Any = 
             reroute would create a cycle (the graph is then unchanged).
 
     Example:
-        >>> noisy = h + noise                        # built on h
-        >>> ge.reroute_ts(noisy, h, cannot_modify=noisy.op)
-        1
+        >>> with graph.as_default():
+        ...     noisy = tf.add(c, 0.1, name="noisy")      # built on c
+        >>> ge.reroute_ts(noisy, c, cannot_modify=noisy.op)   # d and f now read noisy
+        2
     """
     return _reroute_ts(ts0, ts1, _A2B, can_modify, cannot_modify)
 
@@ -311,6 +314,7 @@ def reroute_b2a_ts(ts0: Any, ts1: Any, can_modify: Any = None, cannot_modify: An
 
     Example:
         >>> ge.reroute_b2a_ts(a, b)       # readers of a now read b
+        1
     """
     return _reroute_ts(ts0, ts1, _B2A, can_modify, cannot_modify)
 
@@ -397,7 +401,11 @@ def swap_inputs(sgv0: Any, sgv1: Any) -> tuple[subgraph.SubGraphView, subgraph.S
         ``(sgv0, sgv1)`` as views.
 
     Example:
-        >>> ge.swap_inputs(c.op, [x, y])       # c now computes x + y
+        >>> with graph.as_default():
+        ...     x, y = tf.ones([2], name="x"), tf.zeros([2], name="y")
+        >>> _ = ge.swap_inputs(c.op, [x, y])
+        >>> [t.name for t in c.op.inputs]     # c now computes x + y
+        ['x:0', 'y:0']
     """
     return _run_views(sgv0, sgv1, _SWAP, outputs=False, inputs=True)
 
@@ -409,7 +417,11 @@ def reroute_inputs(sgv0: Any, sgv1: Any) -> tuple[subgraph.SubGraphView, subgrap
         ``(sgv0, sgv1)`` as views.
 
     Example:
-        >>> ge.reroute_inputs([x, y], c.op)     # c now reads x and y
+        >>> with graph.as_default():
+        ...     x, y = tf.ones([2], name="x"), tf.zeros([2], name="y")
+        >>> _ = ge.reroute_inputs([x, y], c.op)
+        >>> [t.name for t in c.op.inputs]     # c now reads x and y
+        ['x:0', 'y:0']
     """
     return _run_views(sgv0, sgv1, _A2B, outputs=False, inputs=True)
 
@@ -418,7 +430,11 @@ def reroute_b2a_inputs(sgv0: Any, sgv1: Any) -> tuple:
     """TF 1.0 name: sgv0's ops now read sgv1's inputs; returns ``(sgv0, sgv1)``.
 
     Example:
-        >>> ge.reroute_b2a_inputs(c.op, [x, y])
+        >>> with graph.as_default():
+        ...     x, y = tf.ones([2], name="x"), tf.zeros([2], name="y")
+        >>> _ = ge.reroute_b2a_inputs(c.op, [x, y])
+        >>> [t.name for t in c.op.inputs]
+        ['x:0', 'y:0']
     """
     return _run_views(sgv0, sgv1, _B2A, outputs=False, inputs=True)
 
@@ -430,7 +446,12 @@ def swap_outputs(sgv0: Any, sgv1: Any) -> tuple[subgraph.SubGraphView, subgraph.
         ``(sgv0, sgv1)`` as views (not remapped).
 
     Example:
-        >>> ge.swap_outputs(relu.op, tanh.op)   # readers of relu read tanh and vice versa
+        >>> with graph.as_default():
+        ...     relu, tanh = tf.nn.relu(c, name="relu"), tf.tanh(c, name="tanh")
+        ...     y = tf.add(relu, 1.0, name="y")
+        >>> _ = ge.swap_outputs(relu.op, tanh.op)
+        >>> y.op.inputs[0].name       # readers of relu read tanh and vice versa
+        'tanh:0'
     """
     return _run_views(sgv0, sgv1, _SWAP, outputs=True, inputs=False)
 
@@ -442,7 +463,12 @@ def reroute_outputs(sgv0: Any, sgv1: Any) -> tuple[subgraph.SubGraphView, subgra
         ``(sgv0, sgv1)`` as views (not remapped).
 
     Example:
-        >>> ge.reroute_outputs(new_block, old_block)   # old block's readers use the new one
+        >>> with graph.as_default():
+        ...     relu, tanh = tf.nn.relu(c, name="relu"), tf.tanh(c, name="tanh")
+        ...     y = tf.add(relu, 1.0, name="y")
+        >>> _ = ge.reroute_outputs(tanh.op, relu.op)
+        >>> y.op.inputs[0].name       # relu's readers use tanh
+        'tanh:0'
     """
     return _run_views(sgv0, sgv1, _A2B, outputs=True, inputs=False)
 
@@ -451,7 +477,12 @@ def reroute_b2a_outputs(sgv0: Any, sgv1: Any) -> tuple:
     """TF 1.0 name: the consumers of sgv0's outputs now read sgv1's outputs.
 
     Example:
-        >>> ge.reroute_b2a_outputs(old_block, new_block)
+        >>> with graph.as_default():
+        ...     relu, tanh = tf.nn.relu(c, name="relu"), tf.tanh(c, name="tanh")
+        ...     y = tf.add(relu, 1.0, name="y")
+        >>> _ = ge.reroute_b2a_outputs(relu.op, tanh.op)
+        >>> y.op.inputs[0].name
+        'tanh:0'
     """
     return _run_views(sgv0, sgv1, _B2A, outputs=True, inputs=False)
 
@@ -462,7 +493,9 @@ def swap_ios(sgv0: Any, sgv1: Any) -> tuple[subgraph.SubGraphView, subgraph.SubG
     Views are remapped in place as by :func:`swap_inputs`.
 
     Example:
-        >>> ge.swap_ios(block_a, block_b)      # the two blocks trade places
+        >>> _ = ge.swap_ios(e.op, f.op)      # the two ops trade places
+        >>> e.op.inputs[0].name, f.op.inputs[0].name
+        ('c:0', 'd:0')
     """
     return _run_views(sgv0, sgv1, _SWAP, outputs=True, inputs=True)
 
@@ -471,7 +504,12 @@ def reroute_ios(sgv0: Any, sgv1: Any) -> tuple[subgraph.SubGraphView, subgraph.S
     """Reroute outputs, then inputs, from sgv0 to sgv1: sgv0 takes sgv1's place.
 
     Example:
-        >>> ge.reroute_ios(new_block, old_block)
+        >>> with graph.as_default():
+        ...     new = tf.sigmoid(c, name="new")
+        ...     y = tf.identity(e, name="y")
+        >>> _ = ge.reroute_ios(new.op, e.op)   # e's readers read new; e reads new's input
+        >>> y.op.inputs[0].name, e.op.inputs[0].name
+        ('new:0', 'c:0')
     """
     return _run_views(sgv0, sgv1, _A2B, outputs=True, inputs=True)
 
@@ -480,7 +518,12 @@ def reroute_b2a(sgv0: Any, sgv1: Any) -> tuple:
     """TF 1.0 name: ``reroute_ios`` in the other direction (sgv1 takes sgv0's place).
 
     Example:
-        >>> ge.reroute_b2a(old_block, new_block)
+        >>> with graph.as_default():
+        ...     new = tf.sigmoid(c, name="new")
+        ...     y = tf.identity(e, name="y")
+        >>> _ = ge.reroute_b2a(e.op, new.op)
+        >>> y.op.inputs[0].name, e.op.inputs[0].name
+        ('new:0', 'c:0')
     """
     return _run_views(sgv0, sgv1, _B2A, outputs=True, inputs=True)
 
@@ -551,7 +594,11 @@ def add_control_inputs(op: tf.Operation, cops: Any) -> None:
             edge would close a cycle (e.g. ``cop`` depends on ``op``).
 
     Example:
+        >>> with graph.as_default():
+        ...     update_op, train_op = tf.no_op(name="update"), tf.no_op(name="train")
         >>> ge.add_control_inputs(train_op, [update_op])
+        >>> train_op.control_inputs
+        [<tf.Operation 'update' type=NoOp>]
     """
     _check_op(op, "add_control_inputs")
     plan = _edits.Plan(op.graph)
@@ -567,7 +614,13 @@ def remove_control_inputs(op: tf.Operation, cops: Any) -> None:
         GraphEditValueError: one of ``cops`` is not a control input of ``op``.
 
     Example:
+        >>> with graph.as_default():
+        ...     update_op = tf.no_op(name="update")
+        ...     with tf.control_dependencies([update_op]):
+        ...         train_op = tf.no_op(name="train")
         >>> ge.remove_control_inputs(train_op, [update_op])
+        >>> train_op.control_inputs
+        []
     """
     _check_op(op, "remove_control_inputs")
     plan = _edits.Plan(op.graph)
@@ -582,7 +635,13 @@ def remove_control_input(op: tf.Operation, cop: tf.Operation) -> None:
         GraphEditValueError: ``cop`` is not a control input of ``op``.
 
     Example:
+        >>> with graph.as_default():
+        ...     update_op = tf.no_op(name="update")
+        ...     with tf.control_dependencies([update_op]):
+        ...         train_op = tf.no_op(name="train")
         >>> ge.remove_control_input(train_op, update_op)
+        >>> train_op.control_inputs
+        []
     """
     _check_op(op, "remove_control_input")
     _check_op(cop, "remove_control_input (second argument)")

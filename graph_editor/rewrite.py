@@ -255,7 +255,11 @@ def find_matches(
         The matches, roots in reverse creation order.
 
     Example:
-        >>> ms = ge.find_matches(graph, lambda x, y: tf.nn.relu(tf.matmul(x, y)))
+        >>> with graph.as_default():
+        ...     h = tf.nn.relu(tf.matmul(tf.reshape(e, [1, 2]), tf.ones([2, 3])), name="dense/Relu")
+        >>> matrix = tf.TensorSpec([None, None], tf.float32)   # rank 2: traces to MatMul
+        >>> ms = ge.find_matches(graph, lambda x, y: tf.nn.relu(tf.matmul(x, y)),
+        ...                      pattern_dtypes=matrix)
         >>> [m.root.name for m in ms]
         ['dense/Relu']
     """
@@ -523,6 +527,8 @@ def rewrite(
         GraphFinalizedError: the graph is finalized (``prune=True`` works on a copy).
 
     Example:
+        >>> with graph.as_default():
+        ...     y = tf.nn.relu(tf.nn.relu(tf.nn.relu(e)))
         >>> report = ge.rewrite(graph, lambda x: tf.nn.relu(x),
         ...                     lambda m: tf.nn.relu6(m.inputs[0]))
         >>> report.matches

@@ -59,7 +59,7 @@ def can_be_regex(obj: Any) -> bool:
     """Return True if ``obj`` is a string or a compiled regex.
 
     Example:
-        >>> ge.select.can_be_regex("^foo/"), ge.select.can_be_regex(op)
+        >>> ge.select.can_be_regex("^foo/"), ge.select.can_be_regex(c.op)
         (True, False)
     """
     return isinstance(obj, (str, _RE_TYPE))
@@ -118,8 +118,11 @@ def filter_ts(ops: Any, positive_filter: Callable[[tf.Tensor], Any] | bool) -> l
         The tensors, inputs first (op then slot order), then outputs not already listed.
 
     Example:
+        >>> with graph.as_default():
+        ...     w = tf.ones([2, 1], name="net/w")
+        ...     y = tf.matmul(tf.reshape(e, [1, 2]), w, name="net/y")
         >>> [t.name for t in ge.filter_ts(graph, lambda t: t.dtype == tf.int32)]
-        ['shape:0']
+        ['Reshape/shape:0']
     """
     ops = util.make_list_of_op(ops)
     ts = _get_input_ts(ops)
@@ -138,6 +141,9 @@ def filter_ts_from_regex(ops: Any, regex: str | re.Pattern) -> list[tf.Tensor]:
     """Like :func:`filter_ts`, keeping tensors whose name matches ``regex`` (``search``).
 
     Example:
+        >>> with graph.as_default():
+        ...     w = tf.ones([2, 1], name="net/w")
+        ...     y = tf.matmul(tf.reshape(e, [1, 2]), w, name="net/y")
         >>> [t.name for t in ge.filter_ts_from_regex(graph, r"^net/.*:0$")]
         ['net/w:0', 'net/y:0']
     """
@@ -152,6 +158,9 @@ def filter_ops(
     """Ops of ``ops`` that pass the filter (``True`` keeps all).
 
     Example:
+        >>> with graph.as_default():
+        ...     w = tf.ones([2, 1], name="net/w")
+        ...     y = tf.matmul(tf.reshape(e, [1, 2]), w, name="net/y")
         >>> ge.filter_ops(graph, lambda op: op.type == "MatMul")
         [<tf.Operation 'net/y' type=MatMul>]
     """
@@ -166,6 +175,9 @@ def filter_ops_from_regex(ops: Any, regex: str | re.Pattern) -> list[tf.Operatio
     """Ops of ``ops`` whose name matches ``regex`` (``re.search``, not ``re.match``).
 
     Example:
+        >>> with graph.as_default():
+        ...     w = tf.ones([2, 1], name="net/w")
+        ...     y = tf.matmul(tf.reshape(e, [1, 2]), w, name="net/y")
         >>> [op.name for op in ge.filter_ops_from_regex(graph, "^net/")]
         ['net/w', 'net/y']
     """
@@ -182,6 +194,9 @@ def get_name_scope_ops(ops: Any, scope: str) -> list[tf.Operation]:
         scope: a name scope, with or without its trailing ``/``.
 
     Example:
+        >>> with graph.as_default():
+        ...     w = tf.ones([2, 1], name="net/w")
+        ...     y = tf.matmul(tf.reshape(e, [1, 2]), w, name="net/y")
         >>> [op.name for op in ge.get_name_scope_ops(graph, "net/")]
         ['net/w', 'net/y']
     """
@@ -261,8 +276,8 @@ def get_ops_ios(
     inputs. The ops themselves appear if they are connected to each other.
 
     Example:
-        >>> ge.get_ops_ios(graph.get_operation_by_name("c"))
-        [<tf.Operation 'a' ...>, <tf.Operation 'b' ...>, <tf.Operation 'd' ...>]
+        >>> [op.name for op in ge.get_ops_ios(graph.get_operation_by_name("c"))]
+        ['a', 'b', 'd', 'f']
     """
     control_inputs, control_outputs = check_cios(control_inputs, control_outputs, control_ios)
     seen: set[tf.Operation] = set()
@@ -292,6 +307,8 @@ def compute_boundary_ts(
 
     Example:
         >>> ins, outs, inside = ge.compute_boundary_ts([c.op, d.op])
+        >>> [t.name for t in ins], [t.name for t in outs], [t.name for t in inside]
+        (['a:0', 'b:0'], ['c:0', 'd:0'], ['c:0'])
     """
     ops = util.make_list_of_op(ops)
     input_ts = _get_input_ts(ops)
@@ -332,7 +349,9 @@ def get_within_boundary_ops(
         GraphEditValueError: a seed op is also a boundary op.
 
     Example:
-        >>> ge.get_within_boundary_ops(graph, seed_ops=[c.op], boundary_ops=[a.op, e.op])
+        >>> ops = ge.get_within_boundary_ops(graph, seed_ops=[c.op], boundary_ops=[b.op, e.op])
+        >>> [op.name for op in ops]
+        ['a', 'b', 'c', 'd', 'e', 'f']
     """
     control_inputs, control_outputs = check_cios(control_inputs, control_outputs, control_ios)
     ops = util.make_list_of_op(ops)
@@ -447,7 +466,7 @@ def get_forward_walk_ops(
 
     Example:
         >>> [op.name for op in ge.get_forward_walk_ops([a.op], stop_at_ts=[d])]
-        ['a', 'c', 'd']
+        ['a', 'c', 'd', 'f']
     """
     _, control_outputs = check_cios(False, control_outputs)
     seeds = _walk_seeds(seed_ops, forward=True)
@@ -488,7 +507,7 @@ def get_backward_walk_ops(
 
     Example:
         >>> [op.name for op in ge.get_backward_walk_ops([e.op], inclusive=False)]
-        ['d', 'c', 'a', 'b']
+        ['d', 'c', 'b', 'a']
     """
     control_inputs, _ = check_cios(control_inputs, None)
     seeds = _walk_seeds(seed_ops, forward=False)
@@ -578,7 +597,8 @@ def get_walks_union_ops(
     Forward-walk ops first, then backward-walk ops not already listed.
 
     Example:
-        >>> ops = ge.get_walks_union_ops([a], [e])
+        >>> [op.name for op in ge.get_walks_union_ops([a], [e])]
+        ['c', 'd', 'f', 'e', 'b', 'a']
     """
     forward_ops, backward_ops = _both_walks(
         forward_seed_ops, backward_seed_ops, forward_inclusive, backward_inclusive,
@@ -639,6 +659,9 @@ def select_ops(
         GraphEditTypeError: ``graph`` is not a ``tf.Graph``.
 
     Example:
+        >>> with graph.as_default():
+        ...     w = tf.ones([2, 1], name="net/w")
+        ...     y = tf.matmul(tf.reshape(e, [1, 2]), w, name="net/y")
         >>> [op.name for op in ge.select_ops("^net/", graph=graph)]
         ['net/w', 'net/y']
     """
@@ -685,6 +708,9 @@ def select_ts(
         :func:`filter_ts` order (consumed tensors first, then the others).
 
     Example:
+        >>> with graph.as_default():
+        ...     w = tf.ones([2, 1], name="net/w")
+        ...     y = tf.matmul(tf.reshape(e, [1, 2]), w, name="net/y")
         >>> [t.name for t in ge.select_ts("(?#ts)^net/y", graph=graph)]
         ['net/y:0']
     """

@@ -93,8 +93,8 @@ class SubGraphView:
 
     Example:
         >>> sgv = ge.SubGraphView([c.op, d.op])
-        >>> [t.name for t in sgv.inputs], [t.name for t in sgv.outputs]
-        (['a:0', 'b:0'], ['d:0'])
+        >>> [t.name for t in sgv.inputs], [t.name for t in sgv.outputs]   # f reads c outside
+        (['a:0', 'b:0'], ['c:0', 'd:0'])
     """
 
     def __init__(self, inside_ops: Any = (), passthrough_ts: Any = ()) -> None:
@@ -155,7 +155,9 @@ class SubGraphView:
         """A new view with copies of the lists (the graph itself is not copied).
 
         Example:
-            >>> sgv2 = sgv.copy()
+            >>> sgv = ge.sgv(c.op, d.op)
+            >>> sgv.copy().ops == sgv.ops
+            True
         """
         return _copy.copy(self)
 
@@ -184,6 +186,7 @@ class SubGraphView:
         """A new view whose inputs/outputs are recomputed from ``ops`` and passthroughs.
 
         Example:
+            >>> sgv = ge.sgv(c.op, d.op)
             >>> sgv.remap_inputs([1]).remap_default().inputs == sgv.inputs
             True
         """
@@ -215,7 +218,9 @@ class SubGraphView:
         """A new view where each output appears once.
 
         Example:
-            >>> sgv.remap_outputs([0, 0]).remap_outputs_make_unique().outputs
+            >>> sgv = ge.sgv(c.op, d.op)
+            >>> [t.name for t in sgv.remap_outputs([0, 0]).remap_outputs_make_unique().outputs]
+            ['c:0']
         """
         res = self.copy()
         res._remap_outputs_make_unique()
@@ -225,7 +230,9 @@ class SubGraphView:
         """A new view where each output is repeated once per consumer (inside ones included).
 
         Example:
-            >>> len(sgv.remap_outputs_to_consumers().outputs)   # one entry per consumer
+            >>> sgv = ge.sgv(c.op)
+            >>> len(sgv.remap_outputs_to_consumers().outputs)   # c is read by d and f
+            2
         """
         res = self.copy()
         res._remap_outputs_to_consumers()
@@ -249,7 +256,9 @@ class SubGraphView:
         from the connected outputs (within the view; control inputs followed if asked).
 
         Example:
-            >>> sgv.remap_outputs([0]).remove_unused_ops().ops
+            >>> sgv = ge.sgv(c.op, d.op, e.op)   # outputs c:0 (read by f) and e:0
+            >>> [op.name for op in sgv.remap_inputs([]).remap_outputs([0]).remove_unused_ops().ops]
+            ['c']
         """
         res = self.copy()
         res._remove_unused_ops(control_inputs)
@@ -262,6 +271,7 @@ class SubGraphView:
             new_input_indices: ints or tensors; no repetition.
 
         Example:
+            >>> sgv = ge.sgv(c.op, d.op)
             >>> sgv.remap_inputs([1, 0]).inputs[0] is sgv.inputs[1]
             True
         """
@@ -273,7 +283,9 @@ class SubGraphView:
         """A new view with the outputs reordered / subset / repeated by position or tensor.
 
         Example:
-            >>> sgv.remap_outputs([0, 0]).outputs
+            >>> sgv = ge.sgv(c.op, d.op)
+            >>> [t.name for t in sgv.remap_outputs([0, 0]).outputs]
+            ['c:0', 'c:0']
         """
         res = self.copy()
         res._remap_outputs(new_output_indices)
@@ -283,7 +295,9 @@ class SubGraphView:
         """Remap inputs and outputs at once (None leaves one side unchanged).
 
         Example:
+            >>> sgv = ge.sgv(c.op, d.op)
             >>> sgv.remap([0], [1])
+            <SubGraphView: 2 ops, 1 inputs, 1 outputs, 0 passthroughs>
         """
         res = self.copy()
         if new_input_indices is not None:
@@ -304,6 +318,7 @@ class SubGraphView:
             GraphEditAssertionError: several ops of the view have that name.
 
         Example:
+            >>> sgv = ge.sgv(c.op, d.op)
             >>> sgv.find_op_by_name("c").type
             'AddV2'
         """
@@ -468,8 +483,11 @@ def make_view(*args: Any, **kwargs: Any) -> SubGraphView:
         The view.
 
     Example:
+        >>> with graph.as_default():
+        ...     y = tf.matmul(tf.reshape(e, [1, 2]), tf.ones([2, 1]), name="net/y")
         >>> sgv = ge.sgv("^net/", graph=graph)
-        >>> print(sgv)
+        >>> [t.name for t in sgv.inputs], [t.name for t in sgv.outputs]
+        (['Reshape:0', 'ones:0'], ['net/y:0'])
     """
     graph = kwargs.get("graph")
     if len(args) == 1 and isinstance(args[0], SubGraphView):
@@ -482,6 +500,9 @@ def make_view_from_scope(scope: str, graph: tf.Graph) -> SubGraphView:
     """A view of all the ops of ``graph`` under name scope ``scope`` (alias ``ge.sgv_scope``).
 
     Example:
+        >>> with graph.as_default():
+        ...     w = tf.ones([2, 1], name="net/w")
+        ...     y = tf.matmul(tf.reshape(e, [1, 2]), w, name="net/y")
         >>> [op.name for op in ge.sgv_scope("net", graph=graph).ops]
         ['net/w', 'net/y']
     """

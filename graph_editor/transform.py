@@ -75,7 +75,7 @@ _FAST_PATH_MIN_SHARE = 20
 class Transformer:
     """Copy a subgraph view into a graph, with six configurable handlers.
 
-    Attributes (handlers, see contrib_api.md §8):
+    Attributes (handlers, see "Custom handlers" in docs/transform.md):
         transform_op_handler: ``(info, op, new_inputs) -> (op_, outputs_)``; TF <= 1.7
             handlers ``(info, op, copy_shape)`` are detected and still work.
         transform_control_input_handler: ``(info, op) -> op or None``.
@@ -92,7 +92,9 @@ class Transformer:
     Example:
         >>> t = ge.Transformer()
         >>> t.transform_external_input_handler = ge.keep_t_if_possible_handler
-        >>> sgv_, info = t(sgv, graph, "copy")
+        >>> sgv_, info = t(ge.sgv(c.op, d.op), graph, "copy")
+        >>> [t.name for t in sgv_.inputs]   # the copy reads the original inputs
+        ['a:0', 'b:0']
     """
 
     def __init__(self) -> None:
@@ -410,6 +412,8 @@ def copy(
     Example:
         >>> g2 = tf.Graph()
         >>> sgv_, info = ge.copy(graph, dst_graph=g2, dst_scope="copy")
+        >>> info.transformed(e).name
+        'copy/e:0'
     """
     sgv = _as_view(sgv)
     dst_graph = _dst_graph(sgv, dst_graph)
@@ -480,7 +484,11 @@ def copy_with_input_replacements(
         ``(sgv_, info)``.
 
     Example:
+        >>> with graph.as_default():
+        ...     a_new = tf.constant([1.0, 2.0], name="a_new")
         >>> sgv_, info = ge.copy_with_input_replacements([c.op, d.op], {a: a_new})
+        >>> [t.name for t in info.transformed(c).op.inputs]
+        ['a_new:0', 'b:0']
     """
     sgv = _as_view(sgv)
     dst_graph = _dst_graph(sgv, dst_graph)
@@ -522,7 +530,8 @@ def _add_control_flow_ops(ops: list[tf.Operation], control_ios: util.ControlOutp
             if op not in present:
                 present.add(op)
                 ops.append(op)
-    # Captured outside tensors enter the loop through their own Enter ops (bug 17).
+    # Captured outside tensors enter the loop through their own Enter ops (contrib's
+    # graph_replace left them out: tensorflow/tensorflow#20916).
     i = 0
     while i < len(ops):
         for t in ops[i].inputs:
@@ -603,7 +612,12 @@ def graph_replace(
         GraphEditValueError: targets and replacements are not connected.
 
     Example:
-        >>> e2 = ge.graph_replace(e, {a: a_new})
+        >>> with graph.as_default():
+        ...     a_new = tf.constant([1.0, 2.0], name="a_new")
+        >>> e2 = ge.graph_replace(e, {a: a_new})   # e computed again from a_new
+        >>> with tf.compat.v1.Session(graph=graph) as sess:
+        ...     sess.run(e2, {b: [0.5, 0.5]}).round(3)
+        array([0.635, 0.848], dtype=float32)
     """
     flat = util.flatten_tree(target_ts)
     graph = util.get_unique_graph(flat, check_types=tf.Tensor)

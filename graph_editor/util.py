@@ -102,7 +102,7 @@ def check_graphs(*args: Any) -> None:
         GraphMismatchError: (a ``ValueError``) naming the first object of another graph.
 
     Example:
-        >>> ge.util.check_graphs(op_a, tensor_b)   # silent when both are in one graph
+        >>> ge.util.check_graphs(c.op, d)   # silent when both are in one graph
     """
     graph = None
     first = None
@@ -142,7 +142,7 @@ def get_unique_graph(
         GraphEditValueError: ``tops`` is empty and ``none_if_empty`` is False.
 
     Example:
-        >>> ge.util.get_unique_graph([op_a, op_b]) is graph
+        >>> ge.util.get_unique_graph([c.op, d.op]) is graph
         True
     """
     if isinstance(tops, tf.Graph):
@@ -202,7 +202,7 @@ def check_stand_in(
         GraphEditValueError: the static shapes are incompatible.
 
     Example:
-        >>> ge.util.check_stand_in(graph["c:0"], graph["d:0"], "my edit")   # silent if fine
+        >>> ge.util.check_stand_in(c, d, "my edit")   # silent: same graph, dtype and shape
     """
     if same_graph and new.graph is not old.graph:
         raise GraphMismatchError(
@@ -320,7 +320,7 @@ def make_list_of_t(
         GraphMismatchError: tensors from different graphs (with ``check_graph``).
 
     Example:
-        >>> ge.make_list_of_t(op.outputs[0])
+        >>> ge.make_list_of_t(c.op.outputs[0])
         [<tf.Tensor 'c:0' shape=(2,) dtype=float32>]
     """
     check_graph, ignore_ops = check_flag(check_graph, "check_graph"), check_flag(ignore_ops,
@@ -366,7 +366,7 @@ def get_consuming_ops(ts: Any) -> list[tf.Operation]:
         A list of ops without duplicates.
 
     Example:
-        >>> ge.get_consuming_ops(a)
+        >>> ge.get_consuming_ops(b)
         [<tf.Operation 'c' type=AddV2>, <tf.Operation 'd' type=Mul>]
     """
     seen: set[tf.Operation] = set()
@@ -387,6 +387,10 @@ class ControlOutputs:
     is always current; :meth:`update` is kept for compatibility and costs nothing.
 
     Example:
+        >>> with graph.as_default():
+        ...     init_op = tf.no_op(name="init")
+        ...     with tf.control_dependencies([init_op]):
+        ...         train_op = tf.no_op(name="train")
         >>> co = ge.ControlOutputs(graph)
         >>> co.get(init_op)
         [<tf.Operation 'train' type=NoOp>]
@@ -493,7 +497,9 @@ def placeholder_name(
         The name (not yet uniquified by any graph).
 
     Example:
-        >>> ge.placeholder_name(graph.get_tensor_by_name("net/relu:0"))
+        >>> with graph.as_default():
+        ...     relu = tf.nn.relu(tf.compat.v1.placeholder(tf.float32, [None, 3]), name="net/relu")
+        >>> ge.placeholder_name(relu)
         'net/geph__relu_0'
     """
     if scope is not None:
@@ -558,7 +564,9 @@ def make_placeholder_from_tensor(
         The placeholder's output tensor.
 
     Example:
-        >>> ph = ge.make_placeholder_from_tensor(graph.get_tensor_by_name("net/relu:0"))
+        >>> with graph.as_default():
+        ...     relu = tf.nn.relu(tf.compat.v1.placeholder(tf.float32, [None, 3]), name="net/relu")
+        >>> ph = ge.make_placeholder_from_tensor(relu)
         >>> ph.name, ph.shape
         ('net/geph__relu_0:0', TensorShape([None, 3]))
     """
@@ -685,6 +693,8 @@ def find_corresponding_elem(
         GraphEditTypeError: ``target`` is neither an op nor a tensor.
 
     Example:
+        >>> copy_graph = tf.Graph()
+        >>> _ = ge.copy(ge.sgv(graph), copy_graph, "copy")
         >>> ge.util.find_corresponding_elem(a, copy_graph, dst_scope="copy").name
         'copy/a:0'
     """
@@ -720,6 +730,8 @@ def find_corresponding(
     """Apply :func:`find_corresponding_elem` to every leaf of a nested structure.
 
     Example:
+        >>> copy_graph = tf.Graph()
+        >>> _ = ge.copy(ge.sgv(graph), copy_graph, "copy")
         >>> ge.util.find_corresponding({"x": a, "y": [b]}, copy_graph, dst_scope="copy")
         {'x': <tf.Tensor 'copy/a:0' ...>, 'y': [<tf.Tensor 'copy/b:0' ...>]}
     """

@@ -231,8 +231,8 @@ def view(
         GraphEditTypeError: ``obj`` is of another type.
 
     Example:
-        >>> ge.view(model, "model.html")
-        PosixPath('model.html')
+        >>> ge.view(graph, "graph.html")
+        PosixPath('graph.html')
     """
     target = _files.target(path, _HTML, "view")
     side, model, name = _side(obj, input_specs, fold, "view")
@@ -263,8 +263,11 @@ def diff_ops(before: Any, after: Any, *, input_specs: Any = None) -> dict[str, l
         (data or control), ops in both with the same inputs but another type or attributes.
 
     Example:
+        >>> before = graph.as_graph_def()
+        >>> ge.reroute_ts(a, b, can_modify=d.op)   # d = c * a
+        1
         >>> ge.viewer.diff_ops(before, graph)["rewired"]
-        ['y']
+        ['d']
     """
     b, _, _ = _side(before, input_specs, True, "diff_ops", raw=True)
     a, _, _ = _side(after, input_specs, True, "diff_ops", raw=True)
@@ -326,7 +329,8 @@ def diff_view(
 
     Example:
         >>> before = graph.as_graph_def()
-        >>> ge.bypass(ge.sgv("block2/act", graph=graph))
+        >>> ge.reroute_ts(a, b, can_modify=d.op)   # d = c * a
+        1
         >>> ge.diff_view(before, graph, "edit.html")
         PosixPath('edit.html')
     """

@@ -203,9 +203,13 @@ def summary(obj: Any, max_rows: int | None = None) -> str:
 
     Example:
         >>> print(ge.summary(graph, max_rows=3))
-        Graph: 6 ops (3 types)
-        #  name  type         inputs    outputs        device
-        ...
+        Graph: 6 ops (5 types)
+        #  name  type         inputs    outputs     device
+        -  ----  -----------  --------  ----------  ------
+        0  a     Placeholder            float32[2]
+        1  b     Placeholder            float32[2]
+        2  c     AddV2        a:0, b:0  float32[2]
+        ... 3 more ops (max_rows=3).
     """
     if max_rows is not None and (not isinstance(max_rows, int) or max_rows < 0):
         raise GraphEditValueError(f"max_rows must be None or an int >= 0, got {max_rows!r}.")
@@ -425,9 +429,11 @@ def to_dot(
         GraphEditKeyError: an ``expand=`` item names no layer or scope.
 
     Example:
-        >>> print(ge.to_dot(graph, highlight=ge.sgv("c|d", graph=graph))[:30])
-        digraph G {
-        >>> dot = ge.to_dot(keras_model, expand=["block_3"])   # one node per layer
+        >>> print(ge.to_dot(graph, highlight=ge.sgv("c|d", graph=graph)).splitlines()[0])
+        digraph "G" {
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, name="fc1"),
+        ...                           keras.layers.Dense(2, name="fc2")])
+        >>> dot = ge.to_dot(model, expand=["fc2"])   # one node per layer, fc2's ops shown
     """
     return _plan_and_dot(obj, highlight=highlight, max_ops=max_ops, collapse_depth=collapse_depth,
                          control=control, show_shapes=show_shapes, context=context,
@@ -550,9 +556,9 @@ def render(
             failed.
 
     Example:
-        >>> ge.render(ge.sgv_scope("net", graph=graph), "net.svg")
-        PosixPath('net.svg')
-        >>> ge.render(keras_model, "model.svg", expand=["block_3"], timeout=30)
+        >>> ge.render(ge.sgv(c.op, d.op), "part.svg")  # doctest: +SKIP
+        PosixPath('part.svg')
+        >>> ge.render(model, "model.svg", expand=["fc2"], timeout=30)  # doctest: +SKIP
         PosixPath('model.svg')
     """
     if not isinstance(path, (str, os.PathLike)):

@@ -346,31 +346,7 @@ def test_demo_default_directory_and_bad_output(tmp_path, capsys, monkeypatch):
 
 
 # --------------------------------------------------------------------------------------------
-# python -m graph_editor
-# --------------------------------------------------------------------------------------------
-
-
-def test_python_dash_m(models):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
-    ok = subprocess.run(
-        [sys.executable, "-m", "graph_editor", "inspect", str(models / "model.pbtxt")],
-        capture_output=True, text=True, env=env, timeout=120,
-    )
-    assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.startswith("GraphDef:") and "block/h" in ok.stdout
-    bad = subprocess.run(
-        [sys.executable, "-m", "graph_editor", "draw", str(models / "nope.pb"), "-o", "x.svg"],
-        capture_output=True, text=True, env=env, timeout=120, cwd=models,
-    )
-    assert bad.returncode == 2 and bad.stdout == ""
-    last = bad.stderr.strip().splitlines()[-1]
-    assert last.startswith("graph-editor draw: error: no such file or directory")
-    assert "nope.pb" in last
-    assert not (models / "x.svg").exists()
-
-
-# --------------------------------------------------------------------------------------------
-# Start-up cost, log lines and unexpected errors
+# python -m graph_editor, start-up cost, log lines and unexpected errors
 # --------------------------------------------------------------------------------------------
 
 
@@ -379,6 +355,52 @@ def _run_python(code: str, env_extra: dict | None = None) -> subprocess.Complete
     env.update(PYTHONPATH=str(ROOT), **(env_extra or {}))
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=env, timeout=120)
+
+
+# One fresh interpreter (TensorFlow's cold import costs seconds) runs, in this order:
+# `import graph_editor` (must not load TensorFlow), `python -m graph_editor inspect model.pbtxt`
+# (through runpy, exactly as `-m` runs graph_editor/__main__.py), then every public name.
+# TF_CPP_MIN_LOG_LEVEL is unset, so the command's own quieting of TF's start-up lines shows.
+_FRESH_PROCESS = """\
+import os, runpy, sys
+import graph_editor as ge
+print('@LAZY', 'tensorflow' not in sys.modules, flush=True)
+sys.argv = ['graph_editor', 'inspect', {model!r}]
+try:
+    runpy.run_module('graph_editor', run_name='__main__', alter_sys=True)
+except SystemExit as exc:
+    print('@EXIT', exc.code, flush=True)
+print('@LEVEL', os.environ.get('TF_CPP_MIN_LOG_LEVEL'))
+print('@MISSING', [n for n in ge.__all__ if getattr(ge, n, None) is None])
+print('@IN_DIR', set(ge.__all__) <= set(dir(ge)))
+"""
+
+
+@pytest.fixture(scope="module")
+def fresh_process(models):
+    """The fresh interpreter's stdout split at its ``@KEY`` lines, plus its stderr."""
+    out = _run_python(_FRESH_PROCESS.format(model=str(models / "model.pbtxt")))
+    assert out.returncode == 0, out.stderr
+    parts = dict(re.findall(r"^@(\w+) ?(.*?)(?=^@|\Z)", out.stdout, re.M | re.S))
+    parts["stderr"] = out.stderr
+    return parts
+
+
+def test_python_dash_m(models, fresh_process):
+    inspect_out = fresh_process["LAZY"].split("\n", 1)[1]
+    assert fresh_process["EXIT"].strip() == "0", fresh_process["stderr"]
+    assert inspect_out.startswith("GraphDef:") and "block/h" in inspect_out
+    # The error path stops before TensorFlow is imported: a real `python -m` run costs little.
+    bad = subprocess.run(
+        [sys.executable, "-m", "graph_editor", "draw", str(models / "nope.pb"), "-o", "x.svg"],
+        capture_output=True, text=True, timeout=120, cwd=models,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT)),
+    )
+    assert bad.returncode == 2 and bad.stdout == ""
+    last = bad.stderr.strip().splitlines()[-1]
+    assert last.startswith("graph-editor draw: error: no such file or directory")
+    assert "nope.pb" in last
+    assert not (models / "x.svg").exists()
 
 
 @pytest.mark.parametrize("flag", ["--help", "--version"])
@@ -399,17 +421,10 @@ def test_help_and_version_do_not_import_tensorflow(flag):
     assert out.stderr == ""  # no TensorFlow start-up lines
 
 
-def test_importing_the_package_is_lazy_and_every_public_name_resolves():
-    code = (
-        "import sys, graph_editor as ge\n"
-        "assert 'tensorflow' not in sys.modules, 'import graph_editor loaded TensorFlow'\n"
-        "missing = [n for n in ge.__all__ if getattr(ge, n, None) is None]\n"
-        "assert not missing, missing\n"
-        "assert set(ge.__all__) <= set(dir(ge))\n"
-        "print('OK')\n"
-    )
-    out = _run_python(code, {"TF_CPP_MIN_LOG_LEVEL": "3"})
-    assert out.returncode == 0 and out.stdout.strip() == "OK", out.stderr
+def test_importing_the_package_is_lazy_and_every_public_name_resolves(fresh_process):
+    assert fresh_process["LAZY"].startswith("True\n"), "import graph_editor loaded TensorFlow"
+    assert fresh_process["MISSING"].strip() == "[]", fresh_process["MISSING"]
+    assert fresh_process["IN_DIR"].strip() == "True"
 
 
 def test_rewrite_is_both_the_module_and_the_function():
@@ -431,18 +446,12 @@ def test_rewrite_is_both_the_module_and_the_function():
     assert isinstance(report, m.RewriteReport) and report.matches == 1
 
 
-def test_command_quiets_tensorflow_start_up_lines_for_its_process_only(models, monkeypatch):
-    code = (
-        "import os, sys\n"
-        "from graph_editor.cli import main\n"
-        f"rc = main(['inspect', {str(models / 'model.pbtxt')!r}])\n"
-        "print('LEVEL', os.environ.get('TF_CPP_MIN_LOG_LEVEL'))\n"
-        "sys.exit(rc)\n"
-    )
-    out = _run_python(code)
-    assert out.returncode == 0, out.stderr
-    assert "LEVEL 2" in out.stdout
-    assert "cpu_feature_guard" not in out.stderr and "I0000" not in out.stderr
+def test_command_quiets_tensorflow_start_up_lines_for_its_process_only(fresh_process,
+                                                                        monkeypatch):
+    assert fresh_process["EXIT"].strip() == "0", fresh_process["stderr"]
+    assert fresh_process["LEVEL"].strip() == "2"
+    assert "cpu_feature_guard" not in fresh_process["stderr"]
+    assert "I0000" not in fresh_process["stderr"]
     version = ("import os\nfrom graph_editor.cli import main\ntry:\n    main(['--version'])\n"
                "except SystemExit:\n    pass\n"
                "print('LEVEL', os.environ.get('TF_CPP_MIN_LOG_LEVEL'))")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import run
+from conftest import build_dag, dag_specs, run
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -240,30 +240,18 @@ TF_OPS = {
 }
 
 
-@st.composite
-def dags(draw):
-    n_in = draw(st.integers(1, 3))
-    n_ops = draw(st.integers(2, 8))
-    specs = []
-    for k in range(n_ops):
-        avail = n_in + k
-        kind = draw(st.sampled_from(sorted(UNARY) + sorted(BINARY)))
-        arity = 1 if kind in UNARY else 2
-        ins = [draw(st.integers(0, avail - 1)) for _ in range(arity)]
-        specs.append((kind, ins))
-    actions = draw(
-        st.lists(
-            st.tuples(
-                st.sampled_from(["reroute", "swap", "bypass", "detach", "control"]),
-                st.integers(0, 100),
-                st.integers(0, 100),
-                st.booleans(),
-            ),
-            min_size=1,
-            max_size=4,
-        )
-    )
-    return n_in, specs, actions
+# The random DAG's kinds (by TF op type) and the edits drawn for it.
+KINDS = {kind: (1 if kind in UNARY else 2, TF_OPS[kind]) for kind in TF_OPS}
+ACTIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["reroute", "swap", "bypass", "detach", "control"]),
+        st.integers(0, 100),
+        st.integers(0, 100),
+        st.booleans(),
+    ),
+    min_size=1,
+    max_size=4,
+)
 
 
 class Model:
@@ -319,20 +307,15 @@ def _feed_for(name):
 
 
 @settings(max_examples=75, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(dags())
-def test_random_edits_are_atomic_and_match_numpy(case):
-    n_in, specs, actions = case
-    g = tf.Graph()
+@given(dag_specs(KINDS, n_inputs=(1, 3), n_ops=(2, 8)), ACTIONS)
+def test_random_edits_are_atomic_and_match_numpy(spec, actions):
+    n_in = spec.n_inputs
+    g, ts = build_dag(spec, KINDS, name="op{k}")
     model = Model()
-    with g.as_default():
-        ts = []
-        for i in range(n_in):
-            ts.append(tf.compat.v1.placeholder(tf.float32, [3], name=f"in{i}"))
-            model.ops[f"in{i}"] = ["Placeholder", []]
-        for k, (kind, ins) in enumerate(specs):
-            name = f"op{k}"
-            ts.append(TF_OPS[kind](*[ts[i] for i in ins], name=name))
-            model.ops[name] = [kind, [ts[i].name for i in ins]]
+    for i in range(n_in):
+        model.ops[f"in{i}"] = ["Placeholder", []]
+    for k, (kind, ins, _) in enumerate(spec.nodes):
+        model.ops[f"op{k}"] = [kind, [ts[i].name for i in ins]]
     ops = [t.op for t in ts[n_in:]]
     for action, i, j, flag in actions:
         t0, t1 = ts[i % len(ts)], ts[j % len(ts)]

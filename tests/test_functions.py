@@ -495,43 +495,36 @@ def test_deferred_capture_is_rejected(x):
 # property: any cut of a random DAG function splits it exactly
 # --------------------------------------------------------------------------------------------
 
+from conftest import build_dag, dag_specs  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 _DAG_X = np.linspace(-1.0, 1.0, 6, dtype=np.float32).reshape(2, 3)
 _DAG_Y = np.linspace(0.5, -0.5, 6, dtype=np.float32).reshape(2, 3)
 _DAG_V = tf.Variable(np.array([0.5, -1.0, 2.0], np.float32))
+_DAG_KINDS = {
+    "tanh": (1, tf.tanh),
+    "add": (2, tf.add),
+    "mul": (1, lambda a, name: tf.multiply(a, _DAG_V, name=name)),  # captures a variable
+}
 
 
-@st.composite
-def dags(draw):
-    n = draw(st.integers(2, 9))
-    ops = []
-    for i in range(n):
-        kind = draw(st.sampled_from(["tanh", "add", "mul"]))
-        a = draw(st.integers(0, i + 1))  # 0, 1: the inputs x, y; k + 2: op k
-        b = draw(st.integers(0, i + 1))
-        ops.append((kind, a, b))
-    n_out = draw(st.integers(1, 2))
-    outs = draw(st.lists(st.integers(2, n + 1), min_size=n_out, max_size=n_out, unique=True))
-    cut = draw(st.integers(0, n - 1))
-    return ops, outs, cut
+def _dags():
+    """(spec, outputs, cut): tensors 0, 1 are the inputs x, y; tensor k + 2 is node k."""
+    return dag_specs(_DAG_KINDS, n_inputs=2, n_ops=(2, 9)).flatmap(lambda spec: st.tuples(
+        st.just(spec),
+        st.lists(st.integers(2, len(spec.nodes) + 1), min_size=1, max_size=2, unique=True),
+        st.integers(0, len(spec.nodes) - 1),
+    ))
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(dags())
+@given(_dags())
 def test_random_dag_splits_exactly(dag):
-    ops, outs, cut = dag
+    dag_spec, outs, cut = dag
 
     def body(x, y):
-        ts = [x, y]
-        for i, (kind, a, b) in enumerate(ops):
-            if kind == "tanh":
-                ts.append(tf.tanh(ts[a], name=f"n{i}"))
-            elif kind == "add":
-                ts.append(tf.add(ts[a], ts[b], name=f"n{i}"))
-            else:
-                ts.append(tf.multiply(ts[a], _DAG_V, name=f"n{i}"))
+        ts = build_dag(dag_spec, _DAG_KINDS, inputs=[x, y], name="n{k}")[1]
         return {f"o{k}": ts[k] for k in outs}
 
     spec = tf.TensorSpec([2, 3], tf.float32)
@@ -543,8 +536,7 @@ def test_random_dag_splits_exactly(dag):
         if k < 2 or k in needed:
             continue
         needed.add(k)
-        kind, a, b = ops[k - 2]
-        stack.extend([a] if kind != "add" else [a, b])
+        stack.extend(dag_spec.nodes[k - 2][1])
     name = f"n{cut}"
     if cut + 2 not in needed:
         with pytest.raises(ge.CutError):

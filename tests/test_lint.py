@@ -200,7 +200,7 @@ def test_validate_finds_variables_nothing_initialises():
 
 
 def _legacy_rewrap(g, var, scope):
-    """The seed Q&A's recipe: re-wrap a copied variable from its renamed VariableDef."""
+    """The usual contrib-era recipe: re-wrap a copied variable from its renamed VariableDef."""
     with g.as_default():
         vdef = var.to_proto()
         for field in ("variable_name", "initializer_name", "snapshot_name",

@@ -1,4 +1,4 @@
-"""The deployment passes on frozen Keras 3 models (issue #14).
+"""The deployment passes on frozen Keras 3 models.
 
 ``keras.applications`` models (``weights=None``, 64x64, batch-norm statistics and affine
 parameters made non-trivial) are frozen with ``convert_variables_to_constants_v2`` and run
@@ -60,7 +60,7 @@ def test_pipeline_on_a_frozen_keras_application(name):
         tf.graph_util.import_graph_def(gd, name="")
     out_op = out_name.split(":")[0]
 
-    report = ge.fold_batch_norm(graph, keep=[out_op])  # point 1: all, in one call
+    report = ge.fold_batch_norm(graph, keep=[out_op])  # all of them, in one call
     assert report.matches == n_bn and report.not_folded == {}
     ge.remove_identity(graph, keep=[out_op])
     ge.fold_constants(graph, keep=[out_op])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import run
+from conftest import build_dag, run, seeded_dag_spec
 
 import graph_editor as ge
 from graph_editor import _tf
@@ -489,24 +489,25 @@ def test_prune_with_a_view():
     assert report.graph.get_operation_by_name("out").inputs[0].op.type == "Relu6"
 
 
+def _pattern(a, b, name):
+    """The pattern; its AddV2 is a tensor of the DAG too, so later nodes may read it."""
+    s = tf.add(a, b, name=f"{name}_sum")
+    return [s, tf.multiply(a, tf.tanh(s), name=name)]
+
+
+_KINDS = {
+    "tanh": (1, tf.tanh),
+    "add": (2, lambda a, b, name: tf.add(a, b, name=name) * 0.5),
+    "mul": (2, lambda a, b, name: tf.multiply(a, tf.tanh(b), name=name)),
+    "pattern": (2, _pattern, 2),
+}
+
+
 def random_dag(seed: int, n: int = 300) -> tf.Graph:
-    rng = np.random.default_rng(seed)
-    g = tf.Graph()
+    """``n`` random nodes on 3 inputs, each node's first input among the last 6 tensors."""
+    spec = seeded_dag_spec(seed, _KINDS, n_inputs=3, n_ops=n, recent=6)
+    g, ts = build_dag(spec, _KINDS, shape=[4])
     with g.as_default():
-        ts = [tf.compat.v1.placeholder(tf.float32, [4], name=f"in{i}") for i in range(3)]
-        for i in range(n):
-            k = rng.random()
-            a = ts[-1 - rng.integers(min(6, len(ts)))]
-            b = ts[rng.integers(len(ts))]
-            if k < 0.34:
-                ts.append(tf.tanh(a, name=f"t{i}"))
-            elif k < 0.6:
-                ts.append(tf.add(a, b, name=f"a{i}") * 0.5)
-            elif k < 0.8:
-                ts.append(tf.multiply(a, tf.tanh(b), name=f"m{i}"))
-            else:  # the pattern, unless the AddV2 is read elsewhere later
-                ts.append(tf.add(a, b, name=f"s{i}"))
-                ts.append(tf.multiply(a, tf.tanh(ts[-1]), name=f"p{i}"))
         for j, t in enumerate([t for t in ts if not t.consumers()]):
             tf.identity(t, name=f"out{j}")  # named outputs, never matched
     return g

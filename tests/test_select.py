@@ -8,7 +8,7 @@ import networkx as nx
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import run
+from conftest import build_dag, dag_specs, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -287,41 +287,44 @@ def test_selected_subgraph_runs(diamond, feed):
 # ---------------------------------------------------------------- properties on random DAGs
 
 
-def _random_graph(edges_spec, n_nodes):
-    """Build a tf graph of AddN/Identity ops from a random DAG spec; return (g, ops, nxg)."""
-    g = tf.Graph()
+def _add_n(*ts, name):
+    return tf.add_n(list(ts), name=name)
+
+
+# Node i of the random DAG is ops[i]: the placeholder in0, then Const / Identity / AddN ops
+# (an AddN may read one tensor twice).
+_KINDS = {
+    "const": (0, lambda name: tf.constant(1.0, name=name)),
+    "identity": (1, tf.identity),
+    "add2": (2, _add_n),
+    "add3": (3, _add_n),
+}
+
+
+def _random_graph(spec):
+    """Build ``spec``; return (g, ops, nxg), with nxg the same DAG in networkx."""
+    g, ts = build_dag(spec, _KINDS, shape=[], name="n{k}")
     nxg = nx.MultiDiGraph()
-    ops = []
-    with g.as_default():
-        for i in range(n_nodes):
-            preds = sorted({p % i for p in edges_spec[i]}) if i else []
-            if not preds:
-                out = tf.constant(float(i), name=f"n{i}")
-            elif len(preds) == 1:
-                out = tf.identity(ops[preds[0]].outputs[0], name=f"n{i}")
-            else:
-                out = tf.add_n([ops[p].outputs[0] for p in preds], name=f"n{i}")
-            ops.append(out.op)
-            nxg.add_node(i)
-            for p in preds:
-                nxg.add_edge(p, i)
-    return g, ops, nxg
+    nxg.add_nodes_from(range(len(ts)))
+    for k, (_, ins, _) in enumerate(spec.nodes):
+        nxg.add_edges_from((i, spec.n_inputs + k) for i in ins)
+    return g, [t.op for t in ts], nxg
 
 
-dag_strategy = st.integers(min_value=2, max_value=14).flatmap(
-    lambda n: st.tuples(
-        st.just(n),
-        st.lists(st.lists(st.integers(0, 100), max_size=3), min_size=n, max_size=n),
-        st.lists(st.integers(0, n - 1), min_size=1, max_size=3),
+dag_strategy = dag_specs(_KINDS, n_inputs=1, n_ops=(1, 13)).flatmap(
+    lambda spec: st.tuples(
+        st.just(spec),
+        st.lists(st.integers(0, len(spec.nodes)), min_size=1, max_size=3),
     )
 )
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dag_strategy)
-def test_walks_match_networkx(spec):
-    n_nodes, edges_spec, seeds = spec
-    g, ops, nxg = _random_graph(edges_spec, n_nodes)
+def test_walks_match_networkx(case):
+    spec, seeds = case
+    g, ops, nxg = _random_graph(spec)
+    n_nodes = len(ops)
     index = {op: i for i, op in enumerate(ops)}
     seed_ops = [ops[s] for s in seeds]
     seed_ids = list(dict.fromkeys(seeds))

@@ -64,7 +64,7 @@ def test_copy_view_same_graph_inputs_become_placeholders(diamond, feed, fast):
     sgv_, info = t(sgv, g, "")
     new = names(g)[6:]
     assert new == ["geph__a_0", "geph__b_0", "c_1", "d_1"]
-    # bug 9 fixed: the copied view has inputs, in the source view's order
+    # the copied view has inputs (contrib's had none), in the source view's order
     assert [x.name for x in sgv_.inputs] == ["geph__a_0:0", "geph__b_0:0"]
     # outputs aligned with the source view (c is consumed outside by f)
     assert [x.name for x in sgv_.outputs] == ["c_1:0", "d_1:0"]
@@ -213,7 +213,7 @@ def test_original_op_mapping_and_cross_graph_reset():
     assert info.transformed(y.op)._original_op is info.transformed(x.op)
     assert info.transformed(x.op)._original_op is outside.op  # same graph: kept
     _, info = ge.copy(ge.sgv(x.op, y.op), tf.Graph())
-    assert info.transformed(x.op)._original_op is None  # bug 11: not into the source graph
+    assert info.transformed(x.op)._original_op is None  # not into the source graph
 
 
 # --------------------------------------------------------------------------------------------
@@ -239,7 +239,7 @@ def test_transformer_info_nested_structures_both_ways(diamond):
 def test_transformer_info_strings_and_missing(diamond):
     g, ns = diamond
     _, info = ge.copy(ge.sgv(ns.c.op, ns.d.op), dst_scope="s")
-    assert info.transformed("c").name == "s/c"  # bug 3: names are looked up
+    assert info.transformed("c").name == "s/c"  # names are looked up
     assert info.transformed("d:0").name == "s/d:0"
     assert info.original("s/d:0") is ns.d
     assert info.transformed("nope") is None
@@ -266,7 +266,7 @@ def test_transformer_info_str(diamond):
     g, ns = diamond
     _, info = ge.copy(ge.sgv(ns.c.op))
     text = str(info)
-    assert "IN-PLACE" not in text  # bug 14
+    assert "IN-PLACE" not in text  # a same-graph copy is not labelled in-place
     assert "Within graph" in text and "c => c_1" in text
     _, info = ge.copy(g, tf.Graph(), "x")
     assert "=>" in str(info).splitlines()[1] and "Scope destination: x/" in str(info)

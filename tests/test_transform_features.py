@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import run, var_graph
+from conftest import build_dag, dag_specs, run, var_graph
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -221,7 +221,7 @@ def test_collection_outside_src_scope_does_not_fail():
     g.add_to_collection("my_coll", y.op)
     g.add_to_collection("net/inner", y)
     g2 = tf.Graph()
-    _, info = ge.copy(ge.sgv_scope("net", g), g2, "d", src_scope="net")  # bug 8
+    _, info = ge.copy(ge.sgv_scope("net", g), g2, "d", src_scope="net")  # contrib failed here
     assert g2.get_collection("my_coll") == [info.transformed(y.op)]
     assert g2.get_collection("d/inner") == [info.transformed(y)]
 
@@ -343,7 +343,7 @@ def test_control_flow_v1_copy_runs(v1_control_flow, fast, same):
     src_ops = g.get_operations()
     _, info = copy(g, g2, "cp", fast=fast)
     for op in src_ops:
-        if op.type == "Merge":  # bug 10: inputs in the source's slot order
+        if op.type == "Merge":  # inputs in the source's slot order (contrib reversed them)
             op_ = info.transformed(op)
             assert [t.op.type for t in op_.inputs] == [t.op.type for t in op.inputs]
             assert [info.original(t.op) for t in op_.inputs] == [t.op for t in op.inputs]
@@ -357,7 +357,7 @@ def test_graph_replace_through_v1_loop_capturing_outside_tensor(v1_control_flow)
     g, x, k, out = v1_loop_graph()
     with g.as_default():
         k2 = tf.constant(10.0, name="k2")
-    out2 = ge.graph_replace(out, {k: k2})  # bug 17: k enters through a capture Enter
+    out2 = ge.graph_replace(out, {k: k2})  # k enters through a capture Enter
     got = run(g, [out, out2], {x: 3.0})
     assert got == [ref_loop(3.0), ref_loop(3.0, 10.0)]
 
@@ -417,39 +417,38 @@ def test_fast_path_equals_per_op_path(builder, same):
 # --------------------------------------------------------------------------------------------
 
 
+def _index(name):
+    return int(name.rsplit("_", 1)[1])
+
+
+def _variable(use_resource):
+    def make(a, name):
+        i = _index(name)
+        with tf.control_dependencies(None), tf.compat.v1.variable_scope(
+            name, use_resource=use_resource
+        ):  # initializers must not wait on fed placeholders
+            v = tf.compat.v1.get_variable("w", initializer=tf.constant([0.1 * i, -0.2, 0.3]))
+        return tf.multiply(a, v, name=f"{name}_mul")
+
+    return make
+
+
+# Variables are named var_ref_<k>/w and var_res_<k>/w; the test finds them by that prefix.
+_KINDS = {
+    "add": (2, tf.add),
+    "mul": (2, tf.multiply),
+    "tanh": (1, tf.tanh),
+    "const": (0, lambda name: tf.constant(np.full(3, 0.5 + _index(name), np.float32), name=name)),
+    "var_ref": (1, _variable(False)),
+    "var_res": (1, _variable(True)),
+}
+
+
 def random_dag(data):
-    n = data.draw(st.integers(3, 14), label="n")
-    g = tf.Graph()
-    ts = []
-    variables = []
-    with g.as_default():
-        for i in range(2):
-            ts.append(tf.compat.v1.placeholder(tf.float32, [3], name=f"in{i}"))
-        for i in range(n):
-            kind = data.draw(st.sampled_from(["add", "mul", "tanh", "var", "const"]))
-            pick = lambda: ts[data.draw(st.integers(0, len(ts) - 1))]  # noqa: E731
-            ctrl = []
-            if data.draw(st.booleans()) and len(ts) > 2:
-                ctrl = [pick().op]
-            with tf.control_dependencies(ctrl):
-                if kind == "add":
-                    t = tf.add(pick(), pick(), name=f"add{i}")
-                elif kind == "mul":
-                    t = tf.multiply(pick(), pick(), name=f"mul{i}")
-                elif kind == "tanh":
-                    t = tf.tanh(pick(), name=f"tanh{i}")
-                elif kind == "const":
-                    t = tf.constant(np.full(3, 0.5 + i, np.float32), name=f"c{i}")
-                else:
-                    use_resource = data.draw(st.booleans())
-                    with tf.control_dependencies(None), tf.compat.v1.variable_scope(
-                        f"v{i}", use_resource=use_resource
-                    ):  # initializers must not wait on fed placeholders
-                        v = tf.compat.v1.get_variable(
-                            "w", initializer=tf.constant([0.1 * i, -0.2, 0.3]))
-                    variables.append(v)
-                    t = tf.multiply(pick(), v, name=f"vmul{i}")
-            ts.append(t)
+    """A random DAG with variables and control edges: (graph, tensors, variables)."""
+    spec = data.draw(dag_specs(_KINDS, n_inputs=2, n_ops=(3, 14), control=True), label="dag")
+    g, ts = build_dag(spec, _KINDS, name="{kind}_{k}")
+    variables = g.get_collection(tf.compat.v1.GraphKeys.GLOBAL_VARIABLES)
     return g, ts, variables
 
 

@@ -410,7 +410,7 @@ def test_op_type_histogram(scoped):
 
 
 # --------------------------------------------------------------------------------------------
-# Layer-level pictures of Keras / TF2 graphs (issue #15)
+# Layer-level pictures of Keras / TF2 graphs
 # --------------------------------------------------------------------------------------------
 
 SMALL_LAYERS = ["image", "conv", "bn", "relu", "block_1_conv", "block_1_relu", "block_1_add",

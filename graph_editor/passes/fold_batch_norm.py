@@ -70,9 +70,15 @@ class FoldBatchNormReport(rewrite.RewriteReport):
         not_folded: ``{batch norm op name: reason}`` for every batch norm left in place.
 
     Example:
-        >>> report = ge.fold_batch_norm(g)
+        >>> with graph.as_default():
+        ...     img = tf.compat.v1.placeholder(tf.float32, [1, 8, 8, 3], name="img")
+        ...     one, zero = tf.ones([4]), tf.zeros([4])
+        ...     cat = tf.concat([img, img[..., :1]], axis=3, name="cat")
+        ...     y = tf.compat.v1.nn.fused_batch_norm(cat, one, zero, zero, one, is_training=False,
+        ...                                          name="bn")[0]
+        >>> report = ge.fold_batch_norm(graph)
         >>> report.not_folded
-        {'bn_cat/add': "it reads 'cat' (ConcatV2), not a Conv2D / ... (with an optional bias add)"}
+        {'bn': "it reads 'cat' (ConcatV2), not a Conv2D / ... (with an optional bias add)"}
     """
 
     not_folded: dict = field(default_factory=dict)
@@ -384,9 +390,15 @@ def fold_batch_norm(graph: tf.Graph, keep: Any = ()) -> FoldBatchNormReport:
         BatchNormNotFoldedWarning: once, if some batch norm is left in place.
 
     Example:
-        >>> report = ge.fold_batch_norm(g, keep=["logits"])
+        >>> with graph.as_default():
+        ...     img = tf.compat.v1.placeholder(tf.float32, [1, 8, 8, 3], name="img")
+        ...     one, zero = tf.ones([4]), tf.zeros([4])
+        ...     conv = tf.nn.conv2d(img, tf.ones([3, 3, 3, 4]), 1, "SAME")
+        ...     bn = tf.compat.v1.nn.fused_batch_norm(conv, one, zero, zero, one, is_training=False)
+        ...     logits = tf.nn.relu(bn[0], name="logits")
+        >>> report = ge.fold_batch_norm(graph, keep=["logits"])
         >>> report.matches, report.not_folded
-        (2, {})
+        (1, {})
     """
     check_graph(graph, "fold_batch_norm")
     kept = kept_ops(graph, keep)

@@ -64,8 +64,10 @@ class FoldConstantsReport(rewrite.RewriteReport):
         dropped_control_edges: control edges removed because their source is constant.
 
     Example:
-        >>> report = ge.fold_constants(g, keep=["out"])
-        >>> [op.name for op in report.simplified_ops]      # e.g. x + zeros
+        >>> with graph.as_default():
+        ...     out = tf.identity(tf.add(e, tf.zeros([2]), name="add"), name="out")
+        >>> report = ge.fold_constants(graph, keep=["out"])
+        >>> [op.name for op in report.simplified_ops]      # e + zeros is e
         ['add']
     """
 
@@ -286,7 +288,9 @@ def fold_constants(
         ``simplified_ops``, ``merged_consts`` and ``dropped_control_edges``.
 
     Example:
-        >>> ge.fold_constants(g).matches        # e.g. y = x * (c1 + c2): c1 + c2 folded
+        >>> with graph.as_default():
+        ...     y = e * (tf.constant(1.0) + tf.constant(2.0))
+        >>> ge.fold_constants(graph).matches        # 1.0 + 2.0 folded
         1
     """
     check_graph(graph, "fold_constants")

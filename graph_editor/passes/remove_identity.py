@@ -146,8 +146,10 @@ def remove_identity(graph: tf.Graph, keep: Any = ()) -> rewrite.RewriteReport:
         GraphEditKeyError: a name in ``keep`` is not in the graph.
 
     Example:
-        >>> y = tf.identity(tf.identity(x))          # in graph g, consumed by z
-        >>> ge.remove_identity(g).matches
+        >>> with graph.as_default():
+        ...     y = tf.identity(tf.identity(e))
+        ...     z = tf.tanh(y, name="z")
+        >>> ge.remove_identity(graph, keep=["z"]).matches
         2
     """
     check_graph(graph, "remove_identity")

@@ -99,7 +99,9 @@ def replace_op_type(
             fit; raised before any change.
 
     Example:
-        >>> ge.replace_op_type(g, "Relu", "Relu6").matches
+        >>> with graph.as_default():
+        ...     y = tf.nn.relu(tf.nn.relu(e) - 1.0)
+        >>> ge.replace_op_type(graph, "Relu", "Relu6").matches
         2
     """
     check_graph(graph, "replace_op_type")

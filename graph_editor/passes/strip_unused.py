@@ -111,8 +111,8 @@ def strip_unused(graph: tf.Graph, inputs: Any, outputs: Any) -> tf.Graph:
         GraphMismatchError: a tensor or op of another graph.
 
     Example:
-        >>> g2 = ge.strip_unused(graph, inputs=["h:0"], outputs=["y:0"])
-        >>> g2.get_operation_by_name("h").type
+        >>> g2 = ge.strip_unused(graph, inputs=["c:0"], outputs=["e:0"])
+        >>> g2.get_operation_by_name("c").type
         'Placeholder'
     """
     if not isinstance(graph, tf.Graph):

@@ -80,6 +80,11 @@ def channel_groups(model: Any) -> list[ChannelGroup]:
         The groups, each with ``producers``, ``followers``, ``consumers``, ``num_channels``.
 
     Example:
+        >>> x = keras.Input((8, 8, 3))
+        >>> h = keras.layers.Conv2D(8, 3, padding="same", name="conv1")(x)
+        >>> y = keras.layers.Add()([keras.layers.Conv2D(4, 3, padding="same", name="conv2")(h),
+        ...                         keras.layers.Conv2D(4, 1, name="shortcut")(x)])
+        >>> model = keras.Model(x, y)
         >>> [[p.name for p in g.producers] for g in channel_groups(model)]
         [['conv1'], ['conv2', 'shortcut']]
     """
@@ -227,7 +232,14 @@ def delete_channels(model: Any, layer: Any, channels: Any, *, expand: bool = Tru
             channels would go, or an index is out of range.
 
     Example:
+        >>> x = keras.Input((8, 8, 3))
+        >>> h = keras.layers.Conv2D(8, 3, padding="same", name="conv1")(x)
+        >>> y = keras.layers.Add()([keras.layers.Conv2D(4, 3, padding="same", name="conv2")(h),
+        ...                         keras.layers.Conv2D(4, 1, name="shortcut")(x)])
+        >>> model = keras.Model(x, y)
         >>> pruned = delete_channels(model, "conv1", [0, 3])
+        >>> pruned.get_layer("conv1").filters, tuple(pruned.get_layer("conv2").kernel.shape)
+        (6, (3, 3, 6, 4))
     """
     from graph_editor.surgeon.surgeon import Surgeon
 

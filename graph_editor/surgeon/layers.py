@@ -30,7 +30,12 @@ def delete_layer(model: Any, layer: Any, *, copy: bool = True) -> Any:
             not accept its input's shape (both layers and shapes named).
 
     Example:
+        >>> model = keras.Sequential([
+        ...     keras.Input((4,)), keras.layers.Dense(8, name="fc1"), keras.layers.ReLU(name="act"),
+        ...     keras.layers.Dropout(0.5, name="dropout"), keras.layers.Dense(2, name="fc2")])
         >>> new_model = delete_layer(model, "dropout")
+        >>> [layer.name for layer in new_model.layers]
+        ['fc1', 'act', 'fc2']
     """
     surgeon = Surgeon(model, copy=copy)
     surgeon.add_job("delete_layer", layer)
@@ -63,7 +68,13 @@ def insert_layer(model: Any, layer: Any, new_layer: Any, *, after: bool = False,
             shapes do not fit (layers and shapes named).
 
     Example:
-        >>> noisy = insert_layer(model, "fc2", keras.layers.GaussianNoise(0.1), after=True)
+        >>> model = keras.Sequential([
+        ...     keras.Input((4,)), keras.layers.Dense(8, name="fc1"), keras.layers.ReLU(name="act"),
+        ...     keras.layers.Dropout(0.5, name="dropout"), keras.layers.Dense(2, name="fc2")])
+        >>> noise = keras.layers.GaussianNoise(0.1, name="noise")
+        >>> noisy = insert_layer(model, "fc2", noise, after=True)
+        >>> [layer.name for layer in noisy.layers][-2:]
+        ['fc2', 'noise']
     """
     surgeon = Surgeon(model, copy=copy)
     surgeon.add_job("insert_layer", layer, new_layer=new_layer, after=after)
@@ -87,7 +98,12 @@ def replace_layer(model: Any, layer: Any, new_layer: Any, *, copy: bool = True) 
         GraphEditValueError: the new layer's output does not fit the consumers.
 
     Example:
+        >>> model = keras.Sequential([
+        ...     keras.Input((4,)), keras.layers.Dense(8, name="fc1"), keras.layers.ReLU(name="act"),
+        ...     keras.layers.Dropout(0.5, name="dropout"), keras.layers.Dense(2, name="fc2")])
         >>> relu6 = replace_layer(model, "act", keras.layers.ReLU(max_value=6.0))
+        >>> relu6.layers[1].max_value
+        6.0
     """
     surgeon = Surgeon(model, copy=copy)
     surgeon.add_job("replace_layer", layer, new_layer=new_layer)

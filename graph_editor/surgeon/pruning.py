@@ -138,8 +138,15 @@ def importance(model: Any, layer: Any, criterion: str = "l1", data: Any = None) 
         ``np.ndarray`` of shape ``(num_channels,)``.
 
     Example:
+        >>> x = keras.Input((8, 8, 3))
+        >>> h = keras.layers.Conv2D(8, 3, padding="same", name="conv1")(x)
+        >>> y = keras.layers.Add()([keras.layers.Conv2D(4, 3, padding="same", name="conv2")(h),
+        ...                         keras.layers.Conv2D(4, 1, name="shortcut")(x)])
+        >>> model = keras.Model(x, y)
         >>> scores = importance(model, "conv1", "l1")
         >>> weakest = np.argsort(scores)[:4]
+        >>> scores.shape
+        (8,)
     """
     check_model(model, "importance")
     criterion = _check_criterion(criterion)
@@ -185,7 +192,14 @@ def prune(model: Any, ratio: float, *, criterion: str = "l1", data: Any = None,
         A new, smaller Keras model.
 
     Example:
+        >>> x = keras.Input((8, 8, 3))
+        >>> h = keras.layers.Conv2D(8, 3, padding="same", name="conv1")(x)
+        >>> y = keras.layers.Add()([keras.layers.Conv2D(4, 3, padding="same", name="conv2")(h),
+        ...                         keras.layers.Conv2D(4, 1, name="shortcut")(x)])
+        >>> model = keras.Model(x, y)
         >>> small = prune(model, 0.5, criterion="l1")
+        >>> small.get_layer("conv1").filters
+        4
     """
     from graph_editor.surgeon.surgeon import Surgeon
 

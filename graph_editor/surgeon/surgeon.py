@@ -31,11 +31,16 @@ class Surgeon:
             result shares every untouched layer (and its weights) with the source.
 
     Example:
+        >>> model = keras.Sequential([
+        ...     keras.Input((4,)), keras.layers.Dense(8, name="fc1"), keras.layers.ReLU(name="act"),
+        ...     keras.layers.Dropout(0.5, name="dropout"), keras.layers.Dense(2, name="fc2")])
         >>> surgeon = Surgeon(model)
         >>> surgeon.add_job("delete_layer", "dropout")
-        >>> surgeon.add_job("insert_layer", "fc2", new_layer=keras.layers.GaussianNoise(0.1),
-        ...                 after=True)
+        >>> surgeon.add_job("insert_layer", "fc2", after=True,
+        ...                 new_layer=keras.layers.GaussianNoise(0.1, name="noise"))
         >>> new_model = surgeon.operate()
+        >>> [layer.name for layer in new_model.layers]
+        ['fc1', 'act', 'fc2', 'noise']
     """
 
     def __init__(self, model: Any, *, copy: bool = True) -> None:
@@ -69,7 +74,10 @@ class Surgeon:
             GraphEditValueError: the job does not fit the layer, or conflicts with another.
 
         Example:
-            >>> surgeon.add_job("replace_layer", "act", new_layer=keras.layers.ReLU())
+            >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, name="fc1"),
+            ...     keras.layers.ReLU(name="act"), keras.layers.Dense(2, name="fc2")])
+            >>> surgeon = Surgeon(model)
+            >>> surgeon.add_job("replace_layer", "act", new_layer=keras.layers.ReLU(max_value=6.0))
         """
         if self._done:
             raise GraphEditValueError("This Surgeon has already operated; make a new one.")
@@ -142,7 +150,13 @@ class Surgeon:
                 accept the new shapes); the message names the layers and the shapes.
 
         Example:
+            >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, name="fc1"),
+            ...     keras.layers.ReLU(name="act"), keras.layers.Dense(2, name="fc2")])
+            >>> surgeon = Surgeon(model)
+            >>> surgeon.add_job("delete_layer", "act")
             >>> new_model = surgeon.operate()
+            >>> [layer.name for layer in new_model.layers]
+            ['fc1', 'fc2']
         """
         if self._done:
             raise GraphEditValueError("This Surgeon has already operated; make a new one.")
