@@ -8,7 +8,7 @@ edges red, control edges dashed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import tensorflow as tf
@@ -119,6 +119,36 @@ def op_members(drawn: list, collapse_depth: int | None, keep_open: Sequence[str]
     return node_of, members
 
 
+def nested_clusters(
+    root: Any,
+    nodes_in: dict,
+    children: dict,
+    node_line: Callable[[Any, str], str],
+    label: Callable[[Any], str],
+) -> list[str]:
+    """DOT lines: the nodes of each scope inside one rounded cluster per scope, nested.
+
+    ``nodes_in[scope]`` lists a scope's own node keys, ``children[scope]`` its sub-scopes;
+    ``node_line(key, indent)`` writes one node and ``label(scope)`` names a cluster.
+    """
+    lines: list[str] = []
+
+    def emit(scope: Any, indent: str) -> None:
+        for key in nodes_in.get(scope, ()):
+            lines.append(node_line(key, indent))
+        for sub in children.get(scope, ()):
+            lines.append(f"{indent}subgraph {_q(f'cluster_{sub}')} {{")
+            lines.append(
+                f"{indent}  label={_q(label(sub))}; style=rounded; "
+                'color="#9ca3af"; fontcolor="#4b5563";'
+            )
+            emit(sub, indent + "  ")
+            lines.append(f"{indent}}}")
+
+    emit(root, "  ")
+    return lines
+
+
 def _cluster_tree(members: dict) -> tuple[dict, dict]:
     """(scope -> node ids directly in it, parent scope -> sub-scopes in order)."""
     tree: dict[str, list[str]] = {}
@@ -215,19 +245,11 @@ def op_dot(
     if title:
         lines.append(f"  label={_q(title)}; labelloc=t;")
 
-    def emit(scope: str, indent: str) -> None:
-        for nid in tree.get(scope, []):
-            lines.append(_node_line(nid, members[nid], hl[0], context_ops, indent))
-        for sub in children.get(scope, []):
-            lines.append(f"{indent}subgraph {_q('cluster_' + sub)} {{")
-            lines.append(
-                f"{indent}  label={_q(util.scope_basename(sub[:-1]))}; style=rounded; "
-                'color="#9ca3af"; fontcolor="#4b5563";'
-            )
-            emit(sub, indent + "  ")
-            lines.append(f"{indent}}}")
-
-    emit("", "  ")
+    lines += nested_clusters(
+        "", tree, children,
+        lambda nid, indent: _node_line(nid, members[nid], hl[0], context_ops, indent),
+        lambda sub: util.scope_basename(sub[:-1]),
+    )
     lines += _edge_lines(drawn, node_of, hl, control, show_shapes)
     lines.append("}")
     return "\n".join(lines) + "\n"

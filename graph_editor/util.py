@@ -258,21 +258,7 @@ def make_list_of_op(
         >>> ge.make_list_of_op(graph)[:2]
         [<tf.Operation 'a' type=Placeholder>, <tf.Operation 'b' type=Placeholder>]
     """
-    check_graph, ignore_ts = check_flag(check_graph, "check_graph"), check_flag(ignore_ts,
-                                                                                "ignore_ts")
-    if isinstance(ops, tf.Graph):
-        if check_flag(allow_graph, "allow_graph"):
-            return ops.get_operations()
-        raise GraphEditTypeError(
-            "allow_graph is False: cannot convert a tf.Graph into a list of ops here; "
-            "pass the ops themselves (e.g. graph.get_operations())."
-        )
-    ops = _as_list(ops)
-    if not ops:
-        return []
-    if check_graph:
-        get_unique_graph(ops, check_types=None if ignore_ts else tf.Operation)
-    return [op for op in ops if isinstance(op, tf.Operation)]
+    return _make_list(ops, tf.Operation, check_graph, allow_graph, ignore_ts, "ignore_ts")
 
 
 def get_tensors(graph: tf.Graph) -> list[tf.Tensor]:
@@ -323,21 +309,30 @@ def make_list_of_t(
         >>> ge.make_list_of_t(c.op.outputs[0])
         [<tf.Tensor 'c:0' shape=(2,) dtype=float32>]
     """
-    check_graph, ignore_ops = check_flag(check_graph, "check_graph"), check_flag(ignore_ops,
-                                                                                 "ignore_ops")
-    if isinstance(ts, tf.Graph):
+    return _make_list(ts, tf.Tensor, check_graph, allow_graph, ignore_ops, "ignore_ops")
+
+
+def _make_list(
+    objs: Any, cls: type, check_graph: bool, allow_graph: bool, ignore_other: bool, flag: str
+) -> list:
+    """:func:`make_list_of_op` (``cls`` is ``tf.Operation``) or :func:`make_list_of_t`."""
+    check_graph, ignore_other = check_flag(check_graph, "check_graph"), check_flag(ignore_other,
+                                                                                    flag)
+    if isinstance(objs, tf.Graph):
         if check_flag(allow_graph, "allow_graph"):
-            return get_tensors(ts)
+            return objs.get_operations() if cls is tf.Operation else get_tensors(objs)
+        what, how = (("ops", "graph.get_operations()") if cls is tf.Operation
+                     else ("tensors", "ge.get_tensors(graph)"))
         raise GraphEditTypeError(
-            "allow_graph is False: cannot convert a tf.Graph into a list of tensors here; "
-            "pass the tensors themselves (e.g. ge.get_tensors(graph))."
+            f"allow_graph is False: cannot convert a tf.Graph into a list of {what} here; "
+            f"pass the {what} themselves (e.g. {how})."
         )
-    ts = _as_list(ts)
-    if not ts:
+    objs = _as_list(objs)
+    if not objs:
         return []
     if check_graph:
-        get_unique_graph(ts, check_types=None if ignore_ops else tf.Tensor)
-    return [t for t in ts if isinstance(t, tf.Tensor)]
+        get_unique_graph(objs, check_types=None if ignore_other else cls)
+    return [x for x in objs if isinstance(x, cls)]
 
 
 def get_generating_ops(ts: Any) -> list[tf.Operation]:

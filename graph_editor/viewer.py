@@ -28,7 +28,7 @@ from typing import Any
 
 import tensorflow as tf
 
-from graph_editor import _files, _tf, functions, keras, util
+from graph_editor import _files, _op_dot, _tf, functions, keras, util
 from graph_editor import _viewer_data as vd
 from graph_editor._viewer_page import page
 from graph_editor.errors import (
@@ -441,22 +441,11 @@ def _dot_clusters(data: dict, nodes: dict, order: list[str]) -> list[str]:
                 parent = scopes[parent]["p"]
             children.setdefault(parent, []).append(s)
             s = parent
-    lines: list[str] = []
-
-    def emit(s: int, indent: str) -> None:
-        for key in members.get(s, []):
-            lines.append(indent + _dot_node(key, nodes[key], data).strip())
-        for kid in children.get(s, []):
-            lines.append(f"{indent}subgraph {_q(f'cluster_{kid}')} {{")
-            lines.append(
-                f"{indent}  label={_q(util.scope_basename(scopes[kid]['n']))}; style=rounded; "
-                'color="#9ca3af"; fontcolor="#4b5563";'
-            )
-            emit(kid, indent + "  ")
-            lines.append(f"{indent}}}")
-
-    emit(-1, "  ")
-    return lines
+    return _op_dot.nested_clusters(
+        -1, members, children,
+        lambda key, indent: indent + _dot_node(key, nodes[key], data).strip(),
+        lambda kid: util.scope_basename(scopes[kid]["n"]),
+    )
 
 
 def _diff_dot(data: dict, title: str) -> str:
