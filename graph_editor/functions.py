@@ -296,7 +296,7 @@ def _copy(
     if gd is None:
         full = src.as_graph_def()
         nodes = {n.name: n for n in full.node}
-        extra = [op.name for op in getattr(src, "control_outputs", [])] if (
+        extra = [op.name for op in _tf.func_graph_control_outputs(src)] if (
             keep_control_outputs) else []
         fed_keys = {(t.op.name, t.value_index) for t in arg_ts}
         drop_keys = {(op.name, c.name) for op, c in drop_control}
@@ -365,7 +365,7 @@ def _copy(
 
     inputs = [graph.get_tensor_by_name(t.name) if p is None else p
               for t, p in zip(arg_ts, new_inputs)]
-    graph.inputs = inputs + cap_inputs
+    _tf.set_func_graph_inputs(graph, inputs + cap_inputs)
     input_ids = {id(t) for t in graph.inputs}
     new_leaves: list[tf.Tensor | None] = []
     seen_out: set[int] = set()
@@ -380,15 +380,18 @@ def _copy(
                 lt = tf.identity(lt, name="passthrough")  # a fresh graph: no name scope
             seen_out.add(id(lt))
             new_leaves.append(lt)
-    graph.outputs = [t for t in new_leaves if t is not None]
-    graph.structured_outputs = tf.nest.pack_sequence_as(outputs, new_leaves)
-    graph.structured_input_signature = input_signature
+    _tf.set_func_graph_outputs(
+        graph,
+        [t for t in new_leaves if t is not None],
+        tf.nest.pack_sequence_as(outputs, new_leaves),
+    )
+    _tf.set_func_graph_input_signature(graph, input_signature)
     if keep_control_outputs:
-        graph.control_outputs = [
+        _tf.set_func_graph_control_outputs(graph, [
             graph.get_operation_by_name(op.name)
-            for op in getattr(src, "control_outputs", [])
+            for op in _tf.func_graph_control_outputs(src)
             if op.name in names
-        ]
+        ])
     for fn in _tf.graph_functions(src).values():
         if not _tf.has_function(graph, fn.name):
             _tf.add_function(graph, fn)
@@ -398,7 +401,7 @@ def _copy(
     known = {id(v) for v in variables}
     added = [v for v in _tf.func_graph_watched_variables(src) if id(v) not in known]
     variables = list(variables) + added  # variables read by edits (insert_at's op_fn)
-    graph.variables = variables
+    _tf.set_func_graph_variables(graph, variables)
     _SOURCES[graph] = _Source(parameters, input_signature, list(variables), name)
     return graph
 
@@ -773,8 +776,11 @@ def insert_at(fn: Any, at: Any, op_fn: Callable[[tf.Tensor], Any], *specs: Any) 
         _tf.update_edges(graph, [(consumer, index, new) for consumer, index in uses])
     if replaced:
         _edits.note_external_edit(graph)
-        graph.outputs = [replaced.get(id(t), t) for t in graph.outputs]
-        graph.structured_outputs = tf.nest.map_structure(
-            lambda t: None if t is None else replaced.get(id(t), t), graph.structured_outputs
+        _tf.set_func_graph_outputs(
+            graph,
+            [replaced.get(id(t), t) for t in graph.outputs],
+            tf.nest.map_structure(
+                lambda t: None if t is None else replaced.get(id(t), t), graph.structured_outputs
+            ),
         )
     return function_from_graph(graph)

@@ -560,7 +560,7 @@ def find_cut_points(
     if inputs is None:
         if not is_fn:
             raise GraphEditValueError("find_cut_points: pass inputs=[...] for a tf.Graph.")
-        captured = {id(t) for t in getattr(graph, "internal_captures", ())}
+        captured = {id(t) for _, t in _tf.func_graph_captures(graph)}
         inputs = [t for t in graph.inputs if id(t) not in captured and t.dtype != tf.resource]
     if outputs is None:
         if not is_fn:
