@@ -15,33 +15,10 @@ from typing import Any
 
 import tensorflow as tf
 
+from graph_editor import _tf_funcs
+
 # FuncGraph / ConcreteFunction internals live in a sibling module; re-exported from here.
-from graph_editor._tf_funcs import (
-    call_with_captures,
-    concrete_function_from_graph,
-    enclosing_graphs,
-    func_graph_capture,
-    func_graph_captures,
-    func_graph_control_outputs,
-    func_graph_deferred_captures,
-    func_graph_variables,
-    func_graph_watch_variable,
-    func_graph_watched_variables,
-    function_type_of,
-    inline_function_calls,
-    is_concrete_function,
-    is_eager_value,
-    is_function_graph,
-    make_function_type,
-    new_func_graph,
-    new_trackable,
-    set_flat_signature,
-    set_func_graph_control_outputs,
-    set_func_graph_input_signature,
-    set_func_graph_inputs,
-    set_func_graph_outputs,
-    set_func_graph_variables,
-)
+from graph_editor._tf_funcs import *  # noqa: F403
 
 __all__ = [
     "keras_history",
@@ -49,7 +26,6 @@ __all__ = [
     "keras_inbound_nodes",
     "control_outputs",
     "op_id",
-    "is_function_graph",
     "exclude_from_autograph",
     "ops_created_after",
     # transform
@@ -76,32 +52,8 @@ __all__ = [
     "variables_from_protos",
     "resource_variable_parts",
     "resource_variable_from_parts",
-    # TF2 functions (functions, keras, saved_model)
-    "is_concrete_function",
-    "new_func_graph",
-    "func_graph_captures",
-    "func_graph_deferred_captures",
-    "func_graph_capture",
-    "enclosing_graphs",
-    "is_eager_value",
-    "func_graph_variables",
-    "func_graph_watch_variable",
     "mark_names_used",
-    "inline_function_calls",
-    "function_type_of",
-    "make_function_type",
-    "concrete_function_from_graph",
-    "func_graph_watched_variables",
-    "set_flat_signature",
     "registered_gradient",
-    "call_with_captures",
-    "new_trackable",
-    "set_func_graph_inputs",
-    "set_func_graph_outputs",
-    "set_func_graph_input_signature",
-    "func_graph_control_outputs",
-    "set_func_graph_control_outputs",
-    "set_func_graph_variables",
     # reroute / edit
     "update_edges",
     "input_slots",
@@ -118,6 +70,8 @@ __all__ = [
     "grappler_meta_graph",
     "grappler_optimize",
 ]
+__all__ += _tf_funcs.__all__
+
 
 def control_outputs(op: tf.Operation) -> list[tf.Operation]:
     """Ops that have ``op`` as a control input, read live from the C graph.
