@@ -34,13 +34,12 @@ from typing import Any
 import tensorflow as tf
 from tensorflow.core.framework import graph_pb2
 
-from graph_editor import _custom_gradients, _edits, _function_cut, _tf, util
+from graph_editor import _custom_gradients, _edits, _function_cut, _resolve, _tf, util
 from graph_editor._names import resolve_tensor, resolve_tensors
 from graph_editor.errors import (
     CaptureError,
     CutError,
     GraphEditTypeError,
-    GraphEditValueError,
 )
 
 __all__ = [
@@ -78,34 +77,6 @@ _KEEP_ALIVE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 # --------------------------------------------------------------------------------------------
 # Getting a ConcreteFunction and its graph
 # --------------------------------------------------------------------------------------------
-
-
-def _concrete(fn: Any, args: Sequence[Any], caller: str) -> Any:
-    """A ConcreteFunction for ``fn`` (traced with ``args`` if needed)."""
-    if _tf.is_concrete_function(fn):
-        return fn
-    if isinstance(fn, tf.Graph):
-        raise GraphEditTypeError(
-            f"{caller} expects a function, got {util._describe(fn)}. Pass the tf.function "
-            "or ConcreteFunction itself (or use ge.function_from_graph on an edited graph)."
-        )
-    if not hasattr(fn, "get_concrete_function"):
-        if not callable(fn):
-            raise GraphEditTypeError(
-                f"{caller} expects a tf.function, a ConcreteFunction or a callable, got "
-                f"{util._describe(fn)}."
-            )
-        fn = tf.function(fn)
-    try:
-        return fn.get_concrete_function(*args)
-    except (TypeError, ValueError) as e:
-        hint = (
-            " The function has no input_signature: pass example arguments or tf.TensorSpecs "
-            f"after the function, e.g. {caller}(fn, tf.TensorSpec([None, 4], tf.float32))."
-            if not args
-            else ""
-        )
-        raise GraphEditValueError(f"{caller}: could not trace the function: {e}.{hint}") from e
 
 
 def _strong_variables(graph: tf.Graph) -> list:
@@ -159,7 +130,7 @@ def graph_from_function(fn: Any, *args_or_specs: Any, inline: bool = True) -> tf
         >>> [t.name for t in g.outputs]
         ['Identity:0']
     """
-    cf = _concrete(fn, args_or_specs, "graph_from_function")
+    cf = _resolve.concrete_function(fn, args_or_specs, "graph_from_function")
     src = cf.graph
     _check_captures(src, f"Function '{cf.name}'")
     gd = None
@@ -607,14 +578,8 @@ def _clone(graph: tf.Graph) -> tf.Graph:
 
 
 def _as_graph(fn_or_graph: Any, specs: Sequence[Any], caller: str) -> tf.Graph:
-    if isinstance(fn_or_graph, tf.Graph):
-        if not _tf.is_function_graph(fn_or_graph):
-            raise GraphEditTypeError(
-                f"{caller} needs a function or a graph from ge.graph_from_function; "
-                f"{util._describe(fn_or_graph)} is a plain tf.Graph."
-            )
-        return fn_or_graph
-    return graph_from_function(fn_or_graph, *specs)
+    """An editable graph: a function graph itself, or the copy of a function or model."""
+    return _resolve.function_graph(fn_or_graph, specs, caller)
 
 
 def _cut(graph: tf.Graph, at: Any) -> tuple[list[tf.Tensor], set]:
@@ -631,8 +596,8 @@ def crossing_tensors(fn_or_graph: Any, at: Any, *specs: Any) -> list[str]:
     tail recomputes them.
 
     Args:
-        fn_or_graph: a function (traced with ``specs``) or a graph from
-            :func:`graph_from_function`.
+        fn_or_graph: a function (traced with ``specs``), a Keras model (its
+            ``ge.graph_from_keras`` graph) or a graph from :func:`graph_from_function`.
         at: a tensor, a name or a list of them (names of the editable graph; a unique suffix
             works).
         *specs: example arguments or ``tf.TensorSpec``s for a ``tf.function``.
@@ -659,7 +624,7 @@ def split_function(fn: Any, at: Any, *specs: Any) -> tuple[Any, Any]:
     the source's output structure. Both read the source's variables.
 
     Args:
-        fn: a ``tf.function``, ``ConcreteFunction``, callable, or a graph from
+        fn: a ``tf.function``, ``ConcreteFunction``, callable, Keras model, or a graph from
             :func:`graph_from_function`.
         at: tensor(s) or name(s) to cut at.
         *specs: example arguments or ``tf.TensorSpec``s for a ``tf.function``.
@@ -702,8 +667,9 @@ def insert_at(fn: Any, at: Any, op_fn: Callable[[tf.Tensor], Any], *specs: Any) 
     output becomes ``op_fn(at)`` too.
 
     Args:
-        fn: a ``tf.function``, ``ConcreteFunction`` or callable (traced with ``specs``), or
-            a graph from :func:`graph_from_function` (left unchanged: a copy is edited).
+        fn: a ``tf.function``, ``ConcreteFunction`` or callable (traced with ``specs``), a
+            Keras model (``specs``: its input specs, default its own), or a graph from
+            :func:`graph_from_function` (left unchanged: a copy is edited).
         at: a tensor name (or tensor of the editable graph), or a list of them.
         op_fn: ``tensor -> tensor``.
         *specs: example arguments or ``tf.TensorSpec``s for a ``tf.function``.
