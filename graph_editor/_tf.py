@@ -1,9 +1,10 @@
 """Every private TensorFlow symbol graph_editor uses, and nothing else.
 
 TensorFlow changes its private API between releases; keeping each use behind a small
-wrapper here means a TF upgrade touches this file alone. Each wrapper says what TF does
-and does not check. Public TF names (``tf.Graph``, ``tf.Operation``, ``tf.Tensor``) are used
-directly elsewhere.
+wrapper here means a TF upgrade touches this file alone (and ``_tf_funcs.py``, the
+``FuncGraph`` / ``ConcreteFunction`` part, whose names are re-exported here: the rest of
+the library imports this module only). Each wrapper says what TF does and does not check.
+Public TF names (``tf.Graph``, ``tf.Operation``, ``tf.Tensor``) are used directly elsewhere.
 
 Verified against TensorFlow 2.21.
 """
@@ -14,16 +15,17 @@ from typing import Any
 
 import tensorflow as tf
 
+from graph_editor import _tf_funcs
+
+# FuncGraph / ConcreteFunction internals live in a sibling module; re-exported from here.
+from graph_editor._tf_funcs import *  # noqa: F403
+
 __all__ = [
     "keras_history",
     "keras_inbound_node",
-    "Graph",
-    "Operation",
-    "Tensor",
-    "Variable",
+    "keras_inbound_nodes",
     "control_outputs",
     "op_id",
-    "is_function_graph",
     "exclude_from_autograph",
     "ops_created_after",
     # transform
@@ -34,7 +36,6 @@ __all__ = [
     "set_original_op",
     "set_attr",
     "clear_attr",
-    "output_types",
     "input_types",
     "control_flow_context",
     "import_graph_def_fast",
@@ -42,9 +43,6 @@ __all__ = [
     "function_def",
     "has_function",
     "add_function",
-    "variable_to_proto",
-    "variable_from_proto",
-    "name_stack",
     "claim_names",
     "names_checkpoint",
     "names_rollback",
@@ -54,26 +52,8 @@ __all__ = [
     "variables_from_protos",
     "resource_variable_parts",
     "resource_variable_from_parts",
-    # TF2 functions (functions, keras, saved_model)
-    "is_concrete_function",
-    "new_func_graph",
-    "func_graph_captures",
-    "func_graph_deferred_captures",
-    "func_graph_capture",
-    "enclosing_graphs",
-    "is_eager_value",
-    "func_graph_variables",
-    "func_graph_watch_variable",
     "mark_names_used",
-    "inline_function_calls",
-    "function_type_of",
-    "make_function_type",
-    "concrete_function_from_graph",
-    "func_graph_watched_variables",
-    "set_flat_signature",
     "registered_gradient",
-    "call_with_captures",
-    "new_trackable",
     # reroute / edit
     "update_edges",
     "input_slots",
@@ -90,12 +70,7 @@ __all__ = [
     "grappler_meta_graph",
     "grappler_optimize",
 ]
-
-#: Public classes, re-exported so the library imports TF types from one place.
-Graph = tf.Graph
-Operation = tf.Operation
-Tensor = tf.Tensor
-Variable = tf.Variable
+__all__ += _tf_funcs.__all__
 
 
 def control_outputs(op: tf.Operation) -> list[tf.Operation]:
@@ -129,15 +104,6 @@ def ops_created_after(graph: tf.Graph, last_id: int) -> tuple[list[tf.Operation]
     while k < len(ops) and op_id(ops[k]) <= last_id:
         k += 1
     return ops[k:], op_id(ops[-1])
-
-
-def is_function_graph(graph: tf.Graph) -> bool:
-    """True for a ``FuncGraph`` (a graph being built for a ``tf.function``).
-
-    In such graphs ``tf.Tensor.__eq__`` is element-wise and tensors are unhashable, which
-    is why the library keys tensors by ``id()`` everywhere.
-    """
-    return bool(getattr(graph, "building_function", False))
 
 
 def exclude_from_autograph(package: str) -> None:
@@ -229,11 +195,6 @@ def clear_attr(op: tf.Operation, name: str) -> None:
     op._clear_attr(name)  # noqa: SLF001
 
 
-def output_types(op: tf.Operation) -> list:
-    """``op._output_types``: output dtypes as enum ints, ref types included."""
-    return op._output_types  # noqa: SLF001
-
-
 def input_types(op: tf.Operation) -> list:
     """``op._input_types``: input dtypes, ref types included."""
     return op._input_types  # noqa: SLF001
@@ -315,32 +276,6 @@ def has_function(graph: tf.Graph, name: str) -> bool:
 def add_function(graph: tf.Graph, function: Any) -> None:
     """``graph._add_function(function)`` (C ``TF_GraphCopyFunction`` + Python registry)."""
     graph._add_function(function)  # noqa: SLF001
-
-
-def variable_to_proto(var: tf.Variable) -> Any:
-    """``var.to_proto()`` (a ``VariableDef``), inside the variable's graph.
-
-    ``ResourceVariable.to_proto`` raises in eager mode, hence the ``as_default()``.
-    """
-    with var.graph.as_default():
-        return var.to_proto()
-
-
-def variable_from_proto(graph: tf.Graph, variable_def: Any) -> tf.Variable:
-    """Re-wrap existing ops of ``graph`` as a ``tf.Variable`` from a ``VariableDef``.
-
-    ``ops.get_from_proto_function(GLOBAL_VARIABLES)`` dispatches on ``is_resource``
-    (``ResourceVariable`` or ``RefVariable``); it looks names up in the default graph,
-    hence the ``as_default()``. Creates no op and registers the variable nowhere.
-    """
-    from_proto = _ops.get_from_proto_function(tf.compat.v1.GraphKeys.GLOBAL_VARIABLES)
-    with graph.as_default():
-        return from_proto(variable_def, import_scope=None)
-
-
-def name_stack(graph: tf.Graph) -> str:
-    """The active name scope of ``graph`` in this thread (``Graph._name_stack``)."""
-    return graph._name_stack  # noqa: SLF001
 
 
 # --------------------------------------------------------------------------------------------
@@ -449,89 +384,8 @@ def session_closed(session: Any) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
-# TF2 functions (graph_editor.functions, keras, saved_model). Verified against TensorFlow 2.21.
+# The name table and the gradient registry (functions, _custom_gradients). TF 2.21.
 # --------------------------------------------------------------------------------------------
-
-from tensorflow.python.eager.polymorphic_function import (  # noqa: E402
-    concrete_function as _concrete_function,
-)
-from tensorflow.python.framework import func_graph as _func_graph  # noqa: E402
-
-
-def is_concrete_function(obj: Any) -> bool:
-    """True for a ``ConcreteFunction`` (a traced ``tf.function`` for one signature)."""
-    return isinstance(obj, _concrete_function.ConcreteFunction)
-
-
-def new_func_graph(name: str) -> tf.Graph:
-    """A bare ``FuncGraph`` (no inputs, outputs or captures) to import an edited copy into."""
-    return _func_graph.FuncGraph(name)
-
-
-def func_graph_captures(graph: tf.Graph) -> list[tuple[Any, tf.Tensor]]:
-    """``graph.captures``: ``(external value, internal tensor)`` pairs, in capture order.
-
-    By-value captures only. Deferred (by-reference) captures are listed by
-    :func:`func_graph_deferred_captures`; TF does not let them be re-bound by value.
-    """
-    return list(graph.captures) if is_function_graph(graph) else []
-
-
-def func_graph_deferred_captures(graph: tf.Graph) -> list[tf.Tensor]:
-    """Internal placeholders of deferred captures (``FuncGraph.capture_call_time_value``)."""
-    if not is_function_graph(graph):
-        return []
-    return list(graph.function_captures.by_ref_internal.values())
-
-
-def func_graph_capture(graph: tf.Graph, external: Any, name: str) -> tf.Tensor:
-    """``FuncGraph.capture(external, name)``: the internal tensor bound to ``external``.
-
-    TF creates a placeholder named ``name`` (uniquified if taken) that carries the resource
-    handle's shape/dtype data, records the pair in ``graph.captures`` and appends the
-    placeholder to ``graph.inputs``. Small non-resource eager values are captured as a
-    ``Const`` instead. Nothing checks that ``external`` outlives the function.
-    """
-    return graph.capture(external, name=name)
-
-
-def enclosing_graphs(graph: tf.Graph) -> list[tf.Graph]:
-    """The graphs a FuncGraph is nested in (``outer_graph`` chain), innermost first.
-
-    Empty for a plain ``tf.Graph``. A FuncGraph traced eagerly ends with TF's global
-    eager-mode graph; one traced under ``g.as_default()`` ends with ``g``.
-    """
-    res = []
-    outer = getattr(graph, "outer_graph", None) if is_function_graph(graph) else None
-    while outer is not None:
-        res.append(outer)
-        outer = getattr(outer, "outer_graph", None) if is_function_graph(outer) else None
-    return res
-
-
-def is_eager_value(x: Any) -> bool:
-    """True for an EagerTensor (a captured constant or a variable's resource handle)."""
-    return isinstance(x, tf.Tensor) and not tf.is_symbolic_tensor(x)
-
-
-def func_graph_variables(graph: tf.Graph) -> list:
-    """Variables a FuncGraph uses: ``graph.variables`` (set by ``tf.function`` after
-    tracing) plus those watched since (:func:`func_graph_watched_variables`), no repeats."""
-    if not is_function_graph(graph):
-        return []
-    res, seen = [], set()
-    for v in list(getattr(graph, "variables", ())) + func_graph_watched_variables(graph):
-        if id(v) not in seen:
-            seen.add(id(v))
-            res.append(v)
-    return res
-
-
-def func_graph_watch_variable(graph: tf.Graph, v: Any) -> None:
-    """``FuncGraph.watch_variable(v)``: record ``v`` as read by the function (and by the
-    FuncGraphs enclosing it), so ``ConcreteFunction.variables`` lists it and keeps it
-    alive, as when the function body reads ``v`` itself."""
-    graph.watch_variable(v)
 
 
 def mark_names_used(graph: tf.Graph, names: Any) -> None:
@@ -545,85 +399,6 @@ def mark_names_used(graph: tf.Graph, names: Any) -> None:
         used.setdefault(name.lower(), 1)
 
 
-def inline_function_calls(concrete_function: Any) -> Any:
-    """GraphDef of ``concrete_function.graph`` with nested calls inlined by grappler.
-
-    ``convert_to_constants._run_inline_graph_optimization`` with aggressive inlining and
-    control flow not lowered: ``(Stateful)PartitionedCall`` nodes become their bodies under
-    the call's name scope (``StatefulPartitionedCall/dense/BiasAdd``); capture placeholders,
-    the function's input/output nodes and their names are kept. ``If``/``While`` bodies stay
-    in the library.
-    """
-    from tensorflow.python.framework import convert_to_constants
-
-    return convert_to_constants._run_inline_graph_optimization(  # noqa: SLF001
-        concrete_function, lower_control_flow=False, aggressive_inlining=True
-    )
-
-
-def function_type_of(concrete_function: Any) -> Any:
-    """``concrete_function.function_type`` (``FunctionType``: parameters and captures)."""
-    return concrete_function.function_type
-
-
-def make_function_type(
-    graph: tf.Graph, input_signature: Any, parameters: list | None = None
-) -> Any:
-    """A ``FunctionType`` for a FuncGraph about to become a ConcreteFunction.
-
-    With ``parameters`` (taken from a source function's type) the callable keeps the
-    source's argument names and binding rules; otherwise ``input_signature`` (the legacy
-    ``((specs...), {})`` form) gives positional-only parameters. The return type comes from
-    ``graph.structured_outputs``, the capture types from ``graph.function_captures``.
-    Without an explicit type, TF would count the captures as required arguments.
-    """
-    from tensorflow.core.function import trace_type
-    from tensorflow.core.function.polymorphism import function_type
-
-    captures = graph.function_captures.capture_types
-    if parameters is None:
-        return function_type.from_structured_signature(
-            input_signature, graph.structured_outputs, captures
-        )
-    ret = trace_type.from_value(
-        graph.structured_outputs,
-        trace_type.InternalTracingContext(is_legacy_signature=True),
-    )
-    return function_type.FunctionType(parameters, captures, return_annotation=ret)
-
-
-def concrete_function_from_graph(graph: tf.Graph, function_type: Any) -> Any:
-    """``ConcreteFunction.from_func_graph(graph, function_type, attrs={})``.
-
-    Compiles ``graph`` (every op in it, stateful or not) into a new FunctionDef named
-    ``__inference_<name>_<uid>`` and registers it with the eager context. The graph becomes
-    the function's graph (TF later adds gradient outputs to it): pass a private copy.
-    Nothing checks that ``graph.inputs`` / ``graph.outputs`` match ``function_type``.
-    """
-    return _concrete_function.ConcreteFunction.from_func_graph(graph, function_type, {})
-
-
-def set_flat_signature(concrete_function: Any, arg_names: list[str]) -> None:
-    """Set ``_arg_keywords`` / ``_num_positional_args`` of a ConcreteFunction.
-
-    ``WrappedFunction.prune`` sets them; ``ConcreteFunction`` falls back to this flat
-    convention (all tensor arguments positionally or by these names) when binding with its
-    ``FunctionType`` fails, e.g. when Python-literal parameters of the source are omitted.
-    """
-    concrete_function._arg_keywords = list(arg_names)  # noqa: SLF001
-    concrete_function._num_positional_args = len(arg_names)  # noqa: SLF001
-
-
-def func_graph_watched_variables(graph: tf.Graph) -> list:
-    """Variables read while ops were added to a FuncGraph (``FuncGraph._watched_variables``).
-
-    TF records every ``tf.Variable`` accessed under ``graph.as_default()`` in a weak set;
-    ``tf.function`` turns it into ``graph.variables`` after tracing. Edits that read a new
-    variable show up here only.
-    """
-    return list(getattr(graph, "_watched_variables", ()))
-
-
 def registered_gradient(op_type: str | bytes) -> Any:
     """``ops.gradient_registry.lookup(op_type)``: the function ``tf.RegisterGradient`` (or
     ``tf.custom_gradient``, or the SavedModel loader) registered, or None."""
@@ -632,21 +407,6 @@ def registered_gradient(op_type: str | bytes) -> Any:
         return _ops.gradient_registry.lookup(op_type)
     except LookupError:
         return None
-
-
-def call_with_captures(concrete_function: Any, args: list, captures: list) -> Any:
-    """``ConcreteFunction._call_flat(args, captures)``: call with other captured values.
-
-    The captures must match ``concrete_function.captured_inputs`` in number, dtype and
-    shape (TF checks the arguments' shapes only). Returns the structured outputs.
-    """
-    return concrete_function._call_flat(list(args), list(captures))  # noqa: SLF001
-
-
-def new_trackable() -> Any:
-    """A bare ``AutoTrackable`` (``tf.Module`` without its ``variables`` / ``name``
-    properties): any attribute name can be set and is saved as a child."""
-    return tf.__internal__.tracking.AutoTrackable()
 
 
 # --------------------------------------------------------------------------------------------
@@ -743,7 +503,12 @@ def variables_to_protos(graph: tf.Graph, variables: list) -> list:
 
 
 def variables_from_protos(graph: tf.Graph, variable_defs: list) -> list[tf.Variable]:
-    """:func:`variable_from_proto` for many VariableDefs, in one ``as_default()``."""
+    """Re-wrap existing ops of ``graph`` as ``tf.Variable`` s, one per ``VariableDef``.
+
+    ``ops.get_from_proto_function(GLOBAL_VARIABLES)`` dispatches on ``is_resource``
+    (``ResourceVariable`` or ``RefVariable``); it looks names up in the default graph, hence
+    the one ``as_default()``. Creates no op and registers the variables nowhere.
+    """
     if not variable_defs:
         return []
     from_proto = _ops.get_from_proto_function(tf.compat.v1.GraphKeys.GLOBAL_VARIABLES)
@@ -845,6 +610,12 @@ def keras_inbound_node(operation: Any, node_index: int) -> Any:
     model's own tensors only.
     """
     return operation._inbound_nodes[node_index]  # noqa: SLF001
+
+
+def keras_inbound_nodes(operation: Any) -> list:
+    """``operation._inbound_nodes``: the Keras ``Node`` s of every call of a layer, first
+    call first (empty for a layer never called, or an object that is not a layer)."""
+    return list(getattr(operation, "_inbound_nodes", None) or ())
 
 
 # --------------------------------------------------------------------------------------------

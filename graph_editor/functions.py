@@ -34,13 +34,12 @@ from typing import Any
 import tensorflow as tf
 from tensorflow.core.framework import graph_pb2
 
-from graph_editor import _custom_gradients, _edits, _tf, select, util
+from graph_editor import _custom_gradients, _edits, _function_cut, _resolve, _tf, util
 from graph_editor._names import resolve_tensor, resolve_tensors
 from graph_editor.errors import (
     CaptureError,
     CutError,
     GraphEditTypeError,
-    GraphEditValueError,
 )
 
 __all__ = [
@@ -55,7 +54,6 @@ __all__ = [
 ]
 
 _CALL_OPS = frozenset({"PartitionedCall", "StatefulPartitionedCall"})
-_PURE_READS = frozenset({"ReadVariableOp"})
 
 
 class _Source:
@@ -79,34 +77,6 @@ _KEEP_ALIVE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 # --------------------------------------------------------------------------------------------
 # Getting a ConcreteFunction and its graph
 # --------------------------------------------------------------------------------------------
-
-
-def _concrete(fn: Any, args: Sequence[Any], caller: str) -> Any:
-    """A ConcreteFunction for ``fn`` (traced with ``args`` if needed)."""
-    if _tf.is_concrete_function(fn):
-        return fn
-    if isinstance(fn, tf.Graph):
-        raise GraphEditTypeError(
-            f"{caller} expects a function, got {util._describe(fn)}. Pass the tf.function "
-            "or ConcreteFunction itself (or use ge.function_from_graph on an edited graph)."
-        )
-    if not hasattr(fn, "get_concrete_function"):
-        if not callable(fn):
-            raise GraphEditTypeError(
-                f"{caller} expects a tf.function, a ConcreteFunction or a callable, got "
-                f"{util._describe(fn)}."
-            )
-        fn = tf.function(fn)
-    try:
-        return fn.get_concrete_function(*args)
-    except (TypeError, ValueError) as e:
-        hint = (
-            " The function has no input_signature: pass example arguments or tf.TensorSpecs "
-            f"after the function, e.g. {caller}(fn, tf.TensorSpec([None, 4], tf.float32))."
-            if not args
-            else ""
-        )
-        raise GraphEditValueError(f"{caller}: could not trace the function: {e}.{hint}") from e
 
 
 def _strong_variables(graph: tf.Graph) -> list:
@@ -162,7 +132,7 @@ def graph_from_function(fn: Any, *args_or_specs: Any, inline: bool = True) -> tf
         >>> [t.name for t in g.outputs]
         ['Identity:0']
     """
-    cf = _concrete(fn, args_or_specs, "graph_from_function")
+    cf = _resolve.concrete_function(fn, args_or_specs, "graph_from_function")
     src = cf.graph
     _check_captures(src, f"Function '{cf.name}'")
     gd = None
@@ -282,7 +252,33 @@ def _copy(
     ``src.as_graph_def()`` when given; names in it must match ``src``'s for kept ops, or,
     if ``src`` ops are absent from it (inlined calls), the whole GraphDef is imported.
     """
-    drop_control = drop_control or set()
+    leaves = _output_leaves(outputs)
+    src_args = {id(t) for t in function_inputs(src)}
+    keep_placeholder = {id(t) for t in arg_ts if id(t) in src_args and t.op.type == "Placeholder"}
+    if gd is not None and not keep_control_outputs:
+        raise AssertionError("an inlined GraphDef is only imported whole")
+    if gd is None:
+        flat_out = [t for t in leaves if t is not None]
+        gd = _needed_graph_def(src, arg_ts, flat_out, keep_placeholder, drop_control or set(),
+                               keep_control_outputs)
+    names = {n.name for n in gd.node}
+    graph = _tf.new_func_graph(name)
+    input_map, inputs = _import_copy(graph, src, gd, names, arg_ts, keep_placeholder)
+    _set_inputs_outputs(graph, inputs, leaves, outputs, input_map)
+    _tf.set_func_graph_input_signature(graph, input_signature)
+    if keep_control_outputs:
+        _tf.set_func_graph_control_outputs(graph, [
+            graph.get_operation_by_name(op.name)
+            for op in _tf.func_graph_control_outputs(src)
+            if op.name in names
+        ])
+    variables = _carry_functions_and_variables(graph, src, variables)
+    _SOURCES[graph] = _Source(parameters, input_signature, variables, name)
+    return graph
+
+
+def _output_leaves(outputs: Any) -> list[tf.Tensor | None]:
+    """The leaves of the output nest; a ge error for a leaf that is not a tensor or None."""
     leaves = tf.nest.flatten(outputs, expand_composites=False)
     for t in leaves:
         if t is not None and not isinstance(t, tf.Tensor):
@@ -290,51 +286,70 @@ def _copy(
                 f"Function outputs must be tensors (or None), got {util._describe(t)} in "
                 f"{outputs!r}."
             )
-    flat_out = [t for t in leaves if t is not None]
-    captures = _tf.func_graph_captures(src)
-    src_args = {id(t) for t in function_inputs(src)}
-    fed = {id(t): t for t in arg_ts}
-    keep_placeholder = {id(t) for t in arg_ts if id(t) in src_args and t.op.type == "Placeholder"}
-    if gd is not None and not keep_control_outputs:
-        raise AssertionError("an inlined GraphDef is only imported whole")
+    return leaves
 
-    if gd is None:
-        full = src.as_graph_def()
-        nodes = {n.name: n for n in full.node}
-        extra = [op.name for op in getattr(src, "control_outputs", [])] if (
-            keep_control_outputs) else []
-        fed_keys = {(t.op.name, t.value_index) for t in arg_ts}
-        drop_keys = {(op.name, c.name) for op, c in drop_control}
-        names = _walk_needed(nodes, flat_out, fed_keys, extra, drop_keys)
-        names.update(t.op.name for t in arg_ts if id(t) in keep_placeholder)
-        cap_op_names = {internal.op.name for _, internal in captures}
-        for name in names:
-            node = nodes[name]
-            if node.op == "Placeholder" and name not in cap_op_names and (
-                    (name, 0) not in fed_keys):
-                raise _unfed_error(src.get_operation_by_name(name), flat_out, fed)
-        gd = graph_pb2.GraphDef()
-        gd.versions.CopyFrom(full.versions)
-        gd.library.CopyFrom(full.library)
-        gd.node.extend(n for n in full.node if n.name in names)
-        if drop_control:
-            dropped: dict[str, set[str]] = {}
-            for op_name, c_name in drop_keys:
-                if op_name in names:
-                    dropped.setdefault(op_name, set()).add("^" + c_name)
-            for node in gd.node:
-                if node.name in dropped:
-                    kept_inputs = [i for i in node.input if i not in dropped[node.name]]
-                    del node.input[:]
-                    node.input.extend(kept_inputs)
-        cap_names = {internal.op.name: (external, internal) for external, internal in captures
-                     if internal.op.name in names and internal.op.type == "Placeholder"}
-    else:
-        names = {n.name for n in gd.node}
-        cap_names = {internal.op.name: (external, internal) for external, internal in captures
-                     if internal.op.name in names and internal.op.type == "Placeholder"}
 
-    graph = _tf.new_func_graph(name)
+def _needed_graph_def(
+    src: tf.Graph,
+    arg_ts: list[tf.Tensor],
+    flat_out: list[tf.Tensor],
+    keep_placeholder: set[int],
+    drop_control: set,
+    keep_control_outputs: bool,
+) -> Any:
+    """The GraphDef of the ``src`` nodes that ``flat_out`` need when ``arg_ts`` are fed
+    (and the control outputs, if kept), less the control edges in ``drop_control``.
+
+    Raises:
+        CutError: a needed argument placeholder of ``src`` is not fed.
+    """
+    full = src.as_graph_def()
+    nodes = {n.name: n for n in full.node}
+    extra = [op.name for op in _tf.func_graph_control_outputs(src)] if (
+        keep_control_outputs) else []
+    fed_keys = {(t.op.name, t.value_index) for t in arg_ts}
+    drop_keys = {(op.name, c.name) for op, c in drop_control}
+    names = _walk_needed(nodes, flat_out, fed_keys, extra, drop_keys)
+    names.update(t.op.name for t in arg_ts if id(t) in keep_placeholder)
+    cap_op_names = {internal.op.name for _, internal in _tf.func_graph_captures(src)}
+    for name in names:
+        node = nodes[name]
+        if node.op == "Placeholder" and name not in cap_op_names and (
+                (name, 0) not in fed_keys):
+            fed = {id(t): t for t in arg_ts}
+            raise _unfed_error(src.get_operation_by_name(name), flat_out, fed)
+    gd = graph_pb2.GraphDef()
+    gd.versions.CopyFrom(full.versions)
+    gd.library.CopyFrom(full.library)
+    gd.node.extend(n for n in full.node if n.name in names)
+    if drop_control:
+        dropped: dict[str, set[str]] = {}
+        for op_name, c_name in drop_keys:
+            if op_name in names:
+                dropped.setdefault(op_name, set()).add("^" + c_name)
+        for node in gd.node:
+            if node.name in dropped:
+                kept_inputs = [i for i in node.input if i not in dropped[node.name]]
+                del node.input[:]
+                node.input.extend(kept_inputs)
+    return gd
+
+
+def _import_copy(
+    graph: tf.Graph,
+    src: tf.Graph,
+    gd: Any,
+    names: set[str],
+    arg_ts: list[tf.Tensor],
+    keep_placeholder: set[int],
+) -> tuple[dict[tuple[str, int], tf.Tensor], list[tf.Tensor]]:
+    """Import ``gd`` into the empty FuncGraph ``graph``: captures re-bound, ``arg_ts`` fed.
+
+    Returns the import's ``input_map`` and the new graph's inputs (the arguments, in the
+    order of ``arg_ts``, then the capture placeholders).
+    """
+    cap_names = {internal.op.name: external for external, internal in _tf.func_graph_captures(src)
+                 if internal.op.name in names and internal.op.type == "Placeholder"}
     # Capture placeholders are created by TF (they carry the handles' shape/dtype data) and
     # mapped into the import; their NodeDefs are dropped. Ops created before the import get
     # names without '/': the C importer rejects a node whose name is a scope already in use.
@@ -346,9 +361,9 @@ def _copy(
         gd = kept
     _tf.mark_names_used(graph, (n.name for n in gd.node))
     input_map: dict[tuple[str, int], tf.Tensor] = {}
-    new_inputs: list[tf.Tensor] = []
+    new_inputs: list[tf.Tensor | None] = []
     with graph.as_default():
-        for cap_name, (external, _) in cap_names.items():
+        for cap_name, external in cap_names.items():
             input_map[(cap_name, 0)] = _tf.func_graph_capture(graph, external, _flat(cap_name))
         cap_inputs = list(graph.inputs)
         for t in arg_ts:
@@ -361,17 +376,22 @@ def _copy(
             new_inputs.append(ph)
     _tf.import_graph_def_fast(graph, gd, input_map=input_map)
     _rebind_custom_gradients(graph, gd, input_map)
-
-    def local(t: tf.Tensor) -> tf.Tensor:
-        key = (t.op.name, t.value_index)
-        if key in input_map:
-            return input_map[key]
-        return graph.get_tensor_by_name(t.name)
-
     inputs = [graph.get_tensor_by_name(t.name) if p is None else p
               for t, p in zip(arg_ts, new_inputs)]
-    graph.inputs = inputs + cap_inputs
-    input_ids = {id(t) for t in graph.inputs}
+    return input_map, inputs + cap_inputs
+
+
+def _set_inputs_outputs(
+    graph: tf.Graph,
+    inputs: list[tf.Tensor],
+    leaves: list[tf.Tensor | None],
+    outputs: Any,
+    input_map: dict[tuple[str, int], tf.Tensor],
+) -> None:
+    """Set the copy's inputs, and its outputs: the copies of ``leaves`` (tensors of the
+    source) in the structure of ``outputs``."""
+    _tf.set_func_graph_inputs(graph, inputs)
+    input_ids = {id(t) for t in inputs}
     new_leaves: list[tf.Tensor | None] = []
     seen_out: set[int] = set()
     with graph.as_default():
@@ -379,21 +399,25 @@ def _copy(
             if t is None:
                 new_leaves.append(None)
                 continue
-            lt = local(t)
+            lt = input_map.get((t.op.name, t.value_index))
+            if lt is None:
+                lt = graph.get_tensor_by_name(t.name)
             if id(lt) in input_ids or id(lt) in seen_out:
                 # A function output must not be one of its inputs nor repeat another.
                 lt = tf.identity(lt, name="passthrough")  # a fresh graph: no name scope
             seen_out.add(id(lt))
             new_leaves.append(lt)
-    graph.outputs = [t for t in new_leaves if t is not None]
-    graph.structured_outputs = tf.nest.pack_sequence_as(outputs, new_leaves)
-    graph.structured_input_signature = input_signature
-    if keep_control_outputs:
-        graph.control_outputs = [
-            graph.get_operation_by_name(op.name)
-            for op in getattr(src, "control_outputs", [])
-            if op.name in names
-        ]
+    _tf.set_func_graph_outputs(
+        graph,
+        [t for t in new_leaves if t is not None],
+        tf.nest.pack_sequence_as(outputs, new_leaves),
+    )
+
+
+def _carry_functions_and_variables(graph: tf.Graph, src: tf.Graph, variables: list | None) -> list:
+    """Give the copy ``src``'s library functions and variables (``variables`` if given),
+    plus the variables that edits of ``src`` read (insert_at's ``op_fn``); returns the
+    variables (strong references: the graph keeps weak ones)."""
     for fn in _tf.graph_functions(src).values():
         if not _tf.has_function(graph, fn.name):
             _tf.add_function(graph, fn)
@@ -402,10 +426,9 @@ def _copy(
         variables = source.variables if source is not None else _strong_variables(src)
     known = {id(v) for v in variables}
     added = [v for v in _tf.func_graph_watched_variables(src) if id(v) not in known]
-    variables = list(variables) + added  # variables read by edits (insert_at's op_fn)
-    graph.variables = variables
-    _SOURCES[graph] = _Source(parameters, input_signature, list(variables), name)
-    return graph
+    variables = list(variables) + added
+    _tf.set_func_graph_variables(graph, variables)
+    return list(variables)
 
 
 def _rebind_custom_gradients(graph: tf.Graph, gd: Any, input_map: dict) -> None:
@@ -563,89 +586,13 @@ def _clone(graph: tf.Graph) -> tf.Graph:
 
 
 def _as_graph(fn_or_graph: Any, specs: Sequence[Any], caller: str) -> tf.Graph:
-    if isinstance(fn_or_graph, tf.Graph):
-        if not _tf.is_function_graph(fn_or_graph):
-            raise GraphEditTypeError(
-                f"{caller} needs a function or a graph from ge.graph_from_function; "
-                f"{util._describe(fn_or_graph)} is a plain tf.Graph."
-            )
-        return fn_or_graph
-    return graph_from_function(fn_or_graph, *specs)
+    """An editable graph: a function graph itself, or the copy of a function or model."""
+    return _resolve.function_graph(fn_or_graph, specs, caller)
 
 
 def _cut(graph: tf.Graph, at: Any) -> tuple[list[tf.Tensor], set]:
     """Crossing tensors of a cut at ``at`` and the control edges the tail drops."""
-    at_ts = resolve_tensors(graph, at, "cut tensor")
-    if not at_ts:
-        raise CutError("The cut is empty: give at least one tensor (or name) to cut at.")
-    at_ids: dict[int, tf.Tensor] = {}
-    for t in at_ts:
-        at_ids.setdefault(id(t), t)
-    at_ts = list(at_ids.values())
-    args = function_inputs(graph)
-    arg_ops = {t.op for t in args}
-    if not args:
-        raise CutError(f"Graph '{graph.name}' has no inputs: there is nothing to cut from.")
-    depends = set(
-        select.get_forward_walk_ops(
-            [t.op for t in args], control_outputs=util.ControlOutputs(graph)
-        )
-    )
-    for t in at_ts:
-        if t.op not in depends:
-            raise CutError(
-                f"The cut tensor '{t.name}' does not depend on the function's inputs "
-                f"{[a.name for a in args]}: cutting there separates nothing. Cut at a tensor "
-                "computed from the inputs."
-            )
-    head = set(select.get_backward_walk_ops([t.op for t in at_ts], control_inputs=True))
-    head_side = {op for op in head if op in depends} | arg_ops
-    extra: dict[int, tf.Tensor] = {}
-    used: set[int] = set()
-    drop: set[tuple[tf.Operation, tf.Operation]] = set()
-    seen: set[tf.Operation] = set()
-    stack = []
-
-    def crosses(t: tf.Tensor) -> bool:
-        # Head-side tensors cross, except through Identity ops (inlined calls' plumbing):
-        # the tail copies those and the tensor they forward crosses instead.
-        return t.op in head_side and not (t.op.type == "Identity" and t.op not in arg_ops)
-
-    for t in graph.outputs:
-        if id(t) in at_ids:
-            used.add(id(t))
-        elif crosses(t):
-            extra[id(t)] = t
-        else:
-            stack.append(t.op)
-    while stack:
-        op = stack.pop()
-        if op in seen:
-            continue
-        seen.add(op)
-        for t in op.inputs:
-            if id(t) in at_ids:
-                used.add(id(t))
-            elif crosses(t):
-                extra[id(t)] = t
-            elif t.op not in seen:
-                stack.append(t.op)
-        for c in op.control_inputs:
-            # Control edges to the head side are honoured by running the head first; those
-            # to plain variable reads (auto control deps) only order a value nobody uses.
-            if c in head_side or c.type in _PURE_READS:
-                drop.add((op, c))
-            elif c not in seen:
-                stack.append(c)
-    unused = [t.name for t in at_ts if id(t) not in used]
-    if unused:
-        raise CutError(
-            f"The outputs {[t.name for t in graph.outputs][:4]} do not depend on the cut "
-            f"tensor(s) {unused}: the cut does not separate inputs from outputs there. Cut at "
-            "tensors on a path from the inputs to the outputs."
-        )
-    rest = sorted(extra.values(), key=lambda t: (_tf.op_id(t.op), t.value_index))
-    return at_ts + rest, drop
+    return _function_cut.cut(graph, at, function_inputs(graph))
 
 
 def crossing_tensors(fn_or_graph: Any, at: Any, *specs: Any) -> list[str]:
@@ -657,8 +604,8 @@ def crossing_tensors(fn_or_graph: Any, at: Any, *specs: Any) -> list[str]:
     tail recomputes them.
 
     Args:
-        fn_or_graph: a function (traced with ``specs``) or a graph from
-            :func:`graph_from_function`.
+        fn_or_graph: a function (traced with ``specs``), a Keras model (its
+            ``ge.graph_from_keras`` graph) or a graph from :func:`graph_from_function`.
         at: a tensor, a name or a list of them (names of the editable graph; a unique suffix
             works).
         *specs: example arguments or ``tf.TensorSpec``s for a ``tf.function``.
@@ -691,7 +638,7 @@ def split_function(fn: Any, at: Any, *specs: Any) -> tuple[Any, Any]:
     the source's output structure. Both read the source's variables.
 
     Args:
-        fn: a ``tf.function``, ``ConcreteFunction``, callable, or a graph from
+        fn: a ``tf.function``, ``ConcreteFunction``, callable, Keras model, or a graph from
             :func:`graph_from_function`.
         at: tensor(s) or name(s) to cut at.
         *specs: example arguments or ``tf.TensorSpec``s for a ``tf.function``.
@@ -737,8 +684,9 @@ def insert_at(fn: Any, at: Any, op_fn: Callable[[tf.Tensor], Any], *specs: Any) 
     output becomes ``op_fn(at)`` too.
 
     Args:
-        fn: a ``tf.function``, ``ConcreteFunction`` or callable (traced with ``specs``), or
-            a graph from :func:`graph_from_function` (left unchanged: a copy is edited).
+        fn: a ``tf.function``, ``ConcreteFunction`` or callable (traced with ``specs``), a
+            Keras model (``specs``: its input specs, default its own), or a graph from
+            :func:`graph_from_function` (left unchanged: a copy is edited).
         at: a tensor name (or tensor of the editable graph), or a list of them.
         op_fn: ``tensor -> tensor``.
         *specs: example arguments or ``tf.TensorSpec``s for a ``tf.function``.
@@ -795,8 +743,11 @@ def insert_at(fn: Any, at: Any, op_fn: Callable[[tf.Tensor], Any], *specs: Any) 
         _tf.update_edges(graph, [(consumer, index, new) for consumer, index in uses])
     if replaced:
         _edits.note_external_edit(graph)
-        graph.outputs = [replaced.get(id(t), t) for t in graph.outputs]
-        graph.structured_outputs = tf.nest.map_structure(
-            lambda t: None if t is None else replaced.get(id(t), t), graph.structured_outputs
+        _tf.set_func_graph_outputs(
+            graph,
+            [replaced.get(id(t), t) for t in graph.outputs],
+            tf.nest.map_structure(
+                lambda t: None if t is None else replaced.get(id(t), t), graph.structured_outputs
+            ),
         )
     return function_from_graph(graph)

@@ -392,7 +392,8 @@ def validate(graph: Any, raise_on_error: bool = False) -> list[Problem]:
     ``Saver``). Each problem names the ops and gives a hint.
 
     Args:
-        graph: a ``tf.Graph`` or a ``ConcreteFunction`` (its graph); or a
+        graph: a ``tf.Graph``, a ``ConcreteFunction`` (its graph), a ``tf.function`` with an
+            ``input_signature`` or a Keras model (its ``ge.graph_from_keras``); or a
             :class:`SubGraphView`, an op or a list of ops (then only those ops are checked).
         raise_on_error: raise :class:`~graph_editor.errors.GraphValidationError` if a problem
             of severity ``"error"`` is found (warnings never raise).
@@ -535,7 +536,8 @@ def find_cut_points(
     Args:
         graph_or_fn: a ``tf.Graph``; or a ``ConcreteFunction`` (anything with a ``.graph``);
             or a ``tf.function`` together with ``signature`` (a list of ``tf.TensorSpec``
-            given to ``get_concrete_function``). A tf.function is never traced without it.
+            given to ``get_concrete_function``); without it, only a tf.function with an
+            ``input_signature`` is traced; or a Keras model (its ``ge.graph_from_keras``).
         inputs: tensors or tensor names (``"x:0"``; ``"x"`` means ``"x:0"``). Required for a
             graph; for a function, defaults to its arguments (captured variables and
             constants excluded).
@@ -565,7 +567,7 @@ def find_cut_points(
     if inputs is None:
         if not is_fn:
             raise GraphEditValueError("find_cut_points: pass inputs=[...] for a tf.Graph.")
-        captured = {id(t) for t in getattr(graph, "internal_captures", ())}
+        captured = {id(t) for _, t in _tf.func_graph_captures(graph)}
         inputs = [t for t in graph.inputs if id(t) not in captured and t.dtype != tf.resource]
     if outputs is None:
         if not is_fn:

@@ -201,7 +201,7 @@ def _trackables_for(cf: Any, graph: tf.Graph, loaded: Any) -> tuple[list, list]:
     variables: dict[int, Any] = {}
     resources: dict[int, Any] = {}
     missing = []
-    for external, internal in cf.graph.captures:
+    for external, internal in _tf.func_graph_captures(cf.graph):
         obj = by_handle.get(id(external))
         if obj is None:
             if external.dtype == tf.resource:

@@ -22,13 +22,13 @@ import difflib
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import tensorflow as tf
 
-from graph_editor import _files, _op_dot, _tf, functions, keras, util
+from graph_editor import _files, _op_dot, util
+from graph_editor import _resolve as _graphs
 from graph_editor import _viewer_data as vd
 from graph_editor._viewer_page import page
 from graph_editor.errors import (
@@ -37,7 +37,6 @@ from graph_editor.errors import (
     GraphEditValueError,
     GraphvizNotFoundError,
 )
-from graph_editor.subgraph import SubGraphView
 
 __all__ = ["view", "diff_view", "diff_ops"]
 
@@ -54,76 +53,10 @@ _OPEN_CHANGES = 20
 # --------------------------------------------------------------------------------------------
 
 
-def _is_keras_model(obj: Any) -> bool:
-    keras_module = sys.modules.get("keras")  # a model exists only if Keras was imported
-    return keras_module is not None and isinstance(obj, keras_module.Model)
-
-
-def _function_graph(obj: Any, input_specs: Any, what: str) -> tf.Graph:
-    specs = () if input_specs is None else tuple(tf.nest.flatten(input_specs))
-    try:
-        return functions.graph_from_function(obj, *specs)
-    except GraphEditValueError as e:
-        if input_specs is not None or _tf.is_concrete_function(obj):
-            raise
-        raise GraphEditValueError(
-            f"{what}: could not trace the tf.function '{getattr(obj, '__name__', obj)}' "
-            "without arguments (it has no input_signature). Pass "
-            "input_specs=tf.TensorSpec(shape, dtype) (a list for several arguments)."
-        ) from e
-
-
-
-def _graph_def_from_bytes(data: bytes, what: str) -> Any:
-    """A serialized GraphDef, parsed; a ge error when it is not one."""
-    from google.protobuf.message import DecodeError
-
-    try:
-        return tf.compat.v1.GraphDef.FromString(data)
-    except DecodeError as e:
-        raise GraphEditValueError(
-            f"{what}: these bytes are not a serialized GraphDef ({e}); pass a tf.Graph, a "
-            "GraphDef, or graph.as_graph_def().SerializeToString()."
-        ) from e
-
 def _resolve(obj: Any, input_specs: Any, what: str) -> tuple[tf.Graph, list, Any]:
-    """``(graph, ops, keras model or None)``."""
-    if isinstance(obj, SubGraphView):
-        if not obj:
-            raise GraphEditValueError(f"{what}: the SubGraphView is empty, nothing to show.")
-        return obj.graph, list(obj.ops), None
-    if isinstance(obj, tf.Graph):
-        return obj, obj.get_operations(), None
-    if isinstance(obj, (tf.compat.v1.GraphDef, bytes)):
-        gd = obj if not isinstance(obj, bytes) else _graph_def_from_bytes(obj, what)
-        graph = tf.Graph()
-        with graph.as_default():
-            tf.graph_util.import_graph_def(gd, name="")
-        return graph, graph.get_operations(), None
-    if isinstance(obj, tf.Operation):
-        return obj.graph, [obj], None
-    if isinstance(obj, (tf.Tensor, tf.Variable)):
-        raise GraphEditTypeError(
-            f"{what} expects a graph, a function, a model or ops, got {util._describe(obj)}. "
-            "Pass its op (`t.op`) or its graph (`t.graph`)."
-        )
-    if _is_keras_model(obj):
-        graph = keras.graph_from_keras(obj, input_specs)
-        return graph, graph.get_operations(), obj
-    if _tf.is_concrete_function(obj) or hasattr(obj, "get_concrete_function"):
-        graph = _function_graph(obj, input_specs, what)
-        return graph, graph.get_operations(), None
-    if isinstance(getattr(obj, "graph", None), tf.Graph):  # a Session, a wrapped function, ...
-        return obj.graph, obj.graph.get_operations(), None
-    if util.is_iterable(obj) and not isinstance(obj, (str, bytes)):
-        ops = util.make_list_of_op(obj, allow_graph=False)
-        if not ops:
-            raise GraphEditValueError(f"{what}: the list of ops is empty, nothing to show.")
-        return ops[0].graph, ops, None
-    raise GraphEditTypeError(
-        f"{what} expects a tf.Graph, a GraphDef, a SubGraphView, a tf.function or "
-        f"ConcreteFunction, a Keras model, an op or a list of ops, got {util._describe(obj)}."
-    )
+    """``(graph, ops, keras model or None)``; functions and models as their editable copy."""
+    graph, ops, _, model = _graphs.shown(obj, what, input_specs, editable=True)
+    return graph, ops, model
 
 
 def _side(

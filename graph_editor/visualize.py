@@ -83,50 +83,13 @@ _CELL_WIDTH = 60
 # --------------------------------------------------------------------------------------------
 
 
-def _graph_from_graph_def(gd: Any) -> tf.Graph:
-    graph = tf.Graph()
-    with graph.as_default():
-        tf.graph_util.import_graph_def(gd, name="")
-    return graph
-
-
 _keras_model = _graphs.keras_model
 
 
 def _resolve(obj: Any, what: str) -> tuple[tf.Graph, list[tf.Operation], SubGraphView | None]:
-    """``(graph, ops, view)`` for a Keras model, graph, GraphDef, view, op, list of ops or
-    ``.graph`` holder."""
-    if _keras_model(obj) is not None:
-        graph = _graphs.whole_graph(obj, what)[0]
-        return graph, graph.get_operations(), None
-    if isinstance(obj, SubGraphView):
-        if not obj:
-            raise GraphEditValueError(f"{what}: the SubGraphView is empty, nothing to show.")
-        return obj.graph, list(obj.ops), obj
-    if isinstance(obj, tf.Graph):
-        return obj, obj.get_operations(), None
-    if isinstance(obj, tf.compat.v1.GraphDef):
-        graph = _graph_from_graph_def(obj)
-        return graph, graph.get_operations(), None
-    if isinstance(obj, tf.Operation):
-        return obj.graph, [obj], None
-    if isinstance(obj, tf.Tensor):
-        raise GraphEditTypeError(
-            f"{what} expects a graph, a view or ops, got {util._describe(obj)}. "
-            "Pass its op (`t.op`) or a view around it (ge.sgv(t.op))."
-        )
-    if isinstance(getattr(obj, "graph", None), tf.Graph):  # ConcreteFunction & co.
-        graph = obj.graph
-        return graph, graph.get_operations(), None
-    if util.is_iterable(obj) and not isinstance(obj, (str, bytes)):
-        ops = util.make_list_of_op(obj, allow_graph=False)
-        if not ops:
-            raise GraphEditValueError(f"{what}: the list of ops is empty, nothing to show.")
-        return ops[0].graph, ops, None
-    raise GraphEditTypeError(
-        f"{what} expects a Keras model, a tf.Graph, a GraphDef, a SubGraphView, an op or a "
-        f"list of ops, got {util._describe(obj)}."
-    )
+    """``(graph, ops, view)`` for a Keras model, function, graph, GraphDef, view, op, list of
+    ops or ``.graph`` holder."""
+    return _graphs.shown(obj, what)[:3]
 
 
 def _shape_text(shape: tf.TensorShape) -> str:
@@ -151,7 +114,7 @@ def op_type_histogram(obj: Any) -> list[tuple[str, int]]:
     """Count the ops of each type, most frequent first (ties by name).
 
     Args:
-        obj: a Keras model, graph, GraphDef, view, op or list of ops.
+        obj: a Keras model, function, graph, GraphDef, view, op or list of ops.
 
     Returns:
         ``[(op_type, count), ...]``.
@@ -190,7 +153,8 @@ def summary(obj: Any, max_rows: int | None = None) -> str:
 
     Args:
         obj: a Keras model (the ops of ``ge.graph_from_keras(model)``), a ``tf.Graph``, a
-            ``GraphDef``, a :class:`SubGraphView`, an op or a list of ops.
+            ``GraphDef``, a ``ConcreteFunction`` or ``tf.function`` (with an
+            ``input_signature``), a :class:`SubGraphView`, an op or a list of ops.
         max_rows: show at most this many ops (None: all); a last line says how many were
             left out.
 
@@ -306,8 +270,8 @@ def to_networkx(obj: Any, control: bool = True) -> nx.MultiDiGraph:
     ``G.graph["outputs"]`` list the names of its boundary tensors.
 
     Args:
-        obj: a Keras model (its ``ge.graph_from_keras`` graph), graph, GraphDef, view, op or
-            list of ops.
+        obj: a Keras model (its ``ge.graph_from_keras`` graph), function, graph, GraphDef,
+            view, op or list of ops.
         control: include control edges.
 
     Returns:
@@ -400,7 +364,8 @@ def to_dot(
     Control edges are dashed. The DOT text needs no Graphviz; :func:`render` draws it.
 
     Args:
-        obj: a Keras model, graph, GraphDef, ``ConcreteFunction``, view, op or list of ops.
+        obj: a Keras model, graph, GraphDef, ``ConcreteFunction``, ``tf.function`` (with an
+            ``input_signature``), view, op or list of ops.
         highlight: a view or ops (of the drawn graph) to highlight.
         max_ops: refuse to draw more than this many nodes (what is drawn: layers, expanded
             ops, collapsed scopes); None: no limit.
@@ -535,7 +500,8 @@ def render(
     drawing fails.
 
     Args:
-        obj: a Keras model, graph, GraphDef, ``ConcreteFunction``, view, op or list of ops.
+        obj: a Keras model, graph, GraphDef, ``ConcreteFunction``, ``tf.function`` (with an
+            ``input_signature``), view, op or list of ops.
         path: the file to write.
         format: ``"svg"``, ``"png"``, ``"pdf"``, ``"dot"``, ... (default: the extension).
         engine: the Graphviz layout program (``"dot"``, ``"neato"``, ...).

@@ -75,7 +75,7 @@ def input_layer_name(t: Any) -> str | None:
 def first_input_shapes(layer: Any) -> list | None:
     """Input shapes of the call that built ``layer`` (``layer._inbound_nodes[0]``), which
     fixed its weight shapes; None when the layer was never called."""
-    nodes = getattr(layer, "_inbound_nodes", None)
+    nodes = _tf.keras_inbound_nodes(layer)
     if not nodes:
         return None
     return [tuple(t.shape) for t in nodes[0].input_tensors]
