@@ -34,7 +34,7 @@ from typing import Any
 import tensorflow as tf
 from tensorflow.core.framework import graph_pb2
 
-from graph_editor import _custom_gradients, _edits, _tf, select, util
+from graph_editor import _custom_gradients, _edits, _graphdef, _tf, select, util
 from graph_editor._names import resolve_tensor, resolve_tensors
 from graph_editor.errors import (
     CaptureError,
@@ -217,29 +217,10 @@ def _walk_needed(
     extra: list[str],
     drop_control: set[tuple[str, str]],
 ) -> set[str]:
-    """Names of the nodes needed to compute ``outputs`` when the ``fed`` tensors are given.
-
-    Walks the GraphDef's ``NodeDef.input`` strings (``name``, ``name:k``, ``^name``):
-    several times cheaper than ``op.inputs``, which builds tensor lists in Python.
-    """
-    keep: set[str] = set()
-    stack = [t.op.name for t in outputs if (t.op.name, t.value_index) not in fed]
-    stack.extend(extra)
-    while stack:
-        name = stack.pop()
-        if name in keep:
-            continue
-        keep.add(name)
-        for inp in nodes[name].input:
-            if inp[0] == "^":
-                c = inp[1:]
-                if c not in keep and (name, c) not in drop_control:
-                    stack.append(c)
-                continue
-            op_name, _, index = inp.partition(":")
-            if (op_name, int(index) if index else 0) not in fed and op_name not in keep:
-                stack.append(op_name)
-    return keep
+    """Names of the nodes needed to compute ``outputs`` when the ``fed`` tensors are given
+    (:func:`graph_editor._graphdef.needed_nodes`, plus the ops named in ``extra``)."""
+    roots = [t.op.name for t in outputs if (t.op.name, t.value_index) not in fed]
+    return _graphdef.needed_nodes(nodes, roots + extra, fed=fed, drop_control=drop_control)
 
 
 def _unfed_error(op: tf.Operation, outputs: list[tf.Tensor], fed: dict[int, tf.Tensor]) -> CutError:

@@ -52,7 +52,7 @@ from typing import Any
 
 import tensorflow as tf
 
-from graph_editor import _edits, _patterns, _tf, reroute, subgraph, util
+from graph_editor import _edits, _graphdef, _patterns, _tf, reroute, subgraph, util
 from graph_editor.errors import (
     GraphEditTypeError,
     GraphEditValueError,
@@ -545,9 +545,7 @@ def rewrite(
         )
     sinks: list[str] = []
     if prune:
-        from graph_editor.passes.strip_unused import copy_graph
-
-        graph = copy_graph(graph)
+        graph = _graphdef.copy_graph(graph)
         if view_ops is not None:
             view_ops = [graph.get_operation_by_name(op.name) for op in view_ops]
         sinks = _sinks(graph)
@@ -555,11 +553,10 @@ def rewrite(
     extra_sinks, dead_sinks = _rounds(graph, compiled, replacement, filter, view_ops,
                                       max_iterations, report, set(sinks), prune)
     if prune:
-        from graph_editor.passes.strip_unused import strip_unused
-
         outputs = [s for s in sinks if s not in dead_sinks]
         outputs += [s for s in dict.fromkeys(extra_sinks) if s not in set(sinks)]
-        report.graph = strip_unused(graph, [], outputs)
+        roots = [graph.get_operation_by_name(name) for name in outputs]
+        report.graph = _graphdef.extract(graph, _graphdef.needed_ops(roots))
     return report
 
 

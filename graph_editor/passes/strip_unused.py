@@ -5,6 +5,7 @@ GraphDef that the outputs need (data and control inputs, walked backwards, stopp
 given inputs) is imported into a fresh ``tf.Graph``. Names are kept. Inputs that are not
 placeholders become placeholders of the same name, dtype and static shape (so a graph can be
 cut at any tensor). Collections and Python ``tf.Variable`` objects are not carried over.
+The walk and the copy are :mod:`graph_editor._graphdef`'s.
 
 Example::
 
@@ -18,7 +19,7 @@ from typing import Any
 import tensorflow as tf
 from tensorflow.core.framework import node_def_pb2
 
-from graph_editor import _tf, util
+from graph_editor import _graphdef, util
 from graph_editor.errors import (
     GraphEditKeyError,
     GraphEditTypeError,
@@ -26,23 +27,8 @@ from graph_editor.errors import (
     GraphMismatchError,
 )
 from graph_editor.passes._common import as_items
-from graph_editor.passes._serialize import graph_def_bytes
 
-__all__ = ["strip_unused", "copy_graph"]
-
-
-def copy_graph(graph: tf.Graph) -> tf.Graph:
-    """A new ``tf.Graph`` with the same ops and names (GraphDef round trip).
-
-    Example:
-        >>> g2 = copy_graph(graph)
-        >>> [op.name for op in g2.get_operations()] == [op.name for op in graph.get_operations()]
-        True
-    """
-    new = tf.Graph()
-    with new.as_default():
-        tf.graph_util.import_graph_def(graph.as_graph_def(), name="")
-    return new
+__all__ = ["strip_unused"]
 
 
 def _resolve(graph: tf.Graph, item: Any, what: str, want_tensor: bool) -> Any:
@@ -75,22 +61,6 @@ def _resolve(graph: tf.Graph, item: Any, what: str, want_tensor: bool) -> Any:
     )
 
 
-def _needed_ops(outputs: list, stops: dict) -> set:
-    """The ops ``outputs`` need through data and control inputs, not walking past ``stops``."""
-    kept: set = set()
-    stack = [x.op if isinstance(x, tf.Tensor) else x for x in outputs]
-    while stack:
-        op = stack.pop()
-        if op in kept:
-            continue
-        kept.add(op)
-        if op in stops:
-            continue
-        stack.extend(t.op for t in op.inputs)
-        stack.extend(op.control_inputs)
-    return kept
-
-
 def strip_unused(graph: tf.Graph, inputs: Any, outputs: Any) -> tf.Graph:
     """A new graph with only the ops that ``outputs`` need, cut at ``inputs``.
 
@@ -119,6 +89,7 @@ def strip_unused(graph: tf.Graph, inputs: Any, outputs: Any) -> tf.Graph:
         raise GraphEditTypeError(f"strip_unused expects a tf.Graph, got {util._describe(graph)}.")
     in_ts = [_resolve(graph, x, "input", True) for x in as_items(inputs, "inputs")]
     out_items = [_resolve(graph, x, "output", False) for x in as_items(outputs, "outputs")]
+    roots = [x.op if isinstance(x, tf.Tensor) else x for x in out_items]
     in_nodes: dict = {}
     for t in in_ts:
         if t.op.type != "Placeholder" and len(t.op.outputs) != 1:
@@ -128,7 +99,7 @@ def strip_unused(graph: tf.Graph, inputs: Any, outputs: Any) -> tf.Graph:
                 "same name. Cut at a single-output op (e.g. an Identity of it)."
             )
         in_nodes[t.op] = t
-    kept = _needed_ops(out_items, in_nodes)
+    kept = _graphdef.needed_ops(roots, in_nodes)
     replace = {}
     for op, t in in_nodes.items():
         if op not in kept:
@@ -142,8 +113,5 @@ def strip_unused(graph: tf.Graph, inputs: Any, outputs: Any) -> tf.Graph:
             node = op.node_def
             del node.input[:]
             replace[op] = node
-    ops = sorted(kept, key=_tf.op_id)
-    new = tf.Graph()
-    _tf.import_graph_def_bytes(new, graph_def_bytes(graph, ops, replace))
-    return new
+    return _graphdef.extract(graph, kept, replace)
 
