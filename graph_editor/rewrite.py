@@ -44,8 +44,6 @@ Rules:
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +51,7 @@ from typing import Any
 import tensorflow as tf
 
 from graph_editor import _edits, _graphdef, _patterns, _tf, reroute, subgraph, util
+from graph_editor._callable_module import make_callable
 from graph_editor.errors import (
     GraphEditTypeError,
     GraphEditValueError,
@@ -560,17 +559,4 @@ def rewrite(
     return report
 
 
-class _CallableModule(types.ModuleType):
-    """This module, callable as :func:`rewrite`.
-
-    ``ge.rewrite(graph, pattern, replacement)`` is the documented call, and
-    ``import graph_editor.rewrite as m`` must give the module: Python binds the package
-    attribute ``rewrite`` to the submodule whenever it is imported, so the module itself
-    answers the call.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> RewriteReport:
-        return rewrite(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+make_callable(__name__, rewrite)

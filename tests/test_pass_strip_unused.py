@@ -78,3 +78,38 @@ def test_errors(diamond):
         tf.add(a, b, name="s")
     with pytest.raises(ge.GraphEditValueError, match="2 outputs"):
         ge.strip_unused(g2, ["split:1"], ["s"])
+
+
+def test_pass_submodules_import_as_the_modules_and_call_as_the_functions():
+    import importlib
+    import types
+
+    import graph_editor.passes.fold_batch_norm as m1
+    import graph_editor.passes.fold_constants as m2
+    import graph_editor.passes.remove_identity as m3
+    import graph_editor.passes.replace_op_type as m4
+    import graph_editor.passes.strip_unused as m5
+
+    modules = {"fold_batch_norm": m1, "fold_constants": m2, "remove_identity": m3,
+               "replace_op_type": m4, "strip_unused": m5}
+    for name, module in modules.items():
+        assert isinstance(module, types.ModuleType), name
+        assert module is importlib.import_module(f"graph_editor.passes.{name}")
+        assert getattr(ge.passes, name) is module and callable(module)
+        fn = getattr(ge, name)  # the package-level name is the function itself
+        assert fn is getattr(module, name) and isinstance(fn, types.FunctionType)
+        assert name in module.__all__ and name in ge.passes.__all__
+
+
+def test_calling_a_pass_module_runs_the_pass(diamond, feed):
+    g, _ = diamond
+    small = ge.passes.strip_unused(g, ["c:0"], ["e"])
+    assert {op.name for op in small.get_operations()} == {"b", "c", "d", "e"}
+    g2 = tf.Graph()
+    with g2.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [3], name="x")
+        tf.identity(tf.nn.relu(x * 4.0), name="y")
+    report = ge.passes.replace_op_type(g2, "Relu", "Relu6")
+    assert report.matches == 1
+    out = run(g2, "y:0", {"x:0": np.array([-1.0, 1.0, 3.0], np.float32)})
+    np.testing.assert_allclose(out, [0.0, 4.0, 6.0])

@@ -20,6 +20,7 @@ import tensorflow as tf
 from tensorflow.core.framework import node_def_pb2
 
 from graph_editor import _graphdef, util
+from graph_editor._callable_module import make_callable
 from graph_editor.errors import (
     GraphEditKeyError,
     GraphEditTypeError,
@@ -114,4 +115,7 @@ def strip_unused(graph: tf.Graph, inputs: Any, outputs: Any) -> tf.Graph:
             del node.input[:]
             replace[op] = node
     return _graphdef.extract(graph, kept, replace)
+
+
+make_callable(__name__, strip_unused)
 
