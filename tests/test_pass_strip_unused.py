@@ -80,6 +80,39 @@ def test_errors(diamond):
         ge.strip_unused(g2, ["split:1"], ["s"])
 
 
+def test_keep_adds_ops_and_what_they_need(diamond, feed):
+    g, ns = diamond
+    new = ge.strip_unused(g, ["c:0"], ["e:0"], keep=["f"])  # f = neg(c): a second head
+    assert {op.name for op in new.get_operations()} == {"b", "c", "d", "e", "f"}
+    assert new.get_operation_by_name("c").type == "Placeholder"  # cut at the inputs too
+    c = run(g, "c:0", feed)
+    e, f = run(new, ["e:0", "f:0"], {"c:0": c, "b:0": feed["b:0"]})
+    np.testing.assert_allclose(e, run(g, "e:0", feed), atol=1e-6)
+    np.testing.assert_allclose(f, -c)
+    for keep in ("f:0", ns.f, ns.f.op, [ns.f, "d"]):  # names, tensors, ops, lists
+        kept = {op.name for op in ge.strip_unused(g, [], ["e"], keep=keep).get_operations()}
+        assert "f" in kept
+    only_keep = ge.strip_unused(g, [], [], keep="c")
+    assert {op.name for op in only_keep.get_operations()} == {"a", "b", "c"}
+
+
+def test_keep_errors_are_those_of_the_other_passes(diamond):
+    g, _ = diamond
+    other = tf.Graph()
+    with other.as_default():
+        t = tf.constant(1.0, name="t")
+    for keep in ("nope", t, 42):
+        errors = []
+        for fn in (lambda k: ge.strip_unused(g, [], ["e"], keep=k),
+                   lambda k: ge.remove_identity(g, keep=k)):
+            with pytest.raises(ge.GraphEditError) as info:
+                fn(keep)
+            errors.append((type(info.value), str(info.value)))
+        assert errors[0] == errors[1]
+    with pytest.raises(ge.GraphEditKeyError, match="nope"):
+        ge.strip_unused(g, [], ["e"], keep=["d", "nope"])
+
+
 def test_pass_submodules_import_as_the_modules_and_call_as_the_functions():
     import importlib
     import types

@@ -4,12 +4,13 @@ TensorFlow cannot delete ops from a graph; this is how ops are "deleted": the pa
 GraphDef that the outputs need (data and control inputs, walked backwards, stopping at the
 given inputs) is imported into a fresh ``tf.Graph``. Names are kept. Inputs that are not
 placeholders become placeholders of the same name, dtype and static shape (so a graph can be
-cut at any tensor). Collections and Python ``tf.Variable`` objects are not carried over.
-The walk and the copy are :mod:`graph_editor._graphdef`'s.
+cut at any tensor). Ops named in ``keep`` are kept too, as by the other passes. Collections
+and Python ``tf.Variable`` objects are not carried over. The walk and the copy are
+:mod:`graph_editor._graphdef`'s.
 
 Example::
 
-    small = ge.strip_unused(graph, inputs=["x:0"], outputs=["logits:0"])
+    small = ge.strip_unused(graph, inputs=["x:0"], outputs=["logits:0"], keep=["init"])
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from graph_editor.errors import (
     GraphEditValueError,
     GraphMismatchError,
 )
-from graph_editor.passes._common import as_items
+from graph_editor.passes._common import as_items, kept_ops
 
 __all__ = ["strip_unused"]
 
@@ -62,8 +63,8 @@ def _resolve(graph: tf.Graph, item: Any, what: str, want_tensor: bool) -> Any:
     )
 
 
-def strip_unused(graph: tf.Graph, inputs: Any, outputs: Any) -> tf.Graph:
-    """A new graph with only the ops that ``outputs`` need, cut at ``inputs``.
+def strip_unused(graph: tf.Graph, inputs: Any, outputs: Any, keep: Any = ()) -> tf.Graph:
+    """A new graph with only the ops that ``outputs`` (and ``keep``) need, cut at ``inputs``.
 
     Args:
         graph: the source graph (left untouched).
@@ -72,12 +73,16 @@ def strip_unused(graph: tf.Graph, inputs: Any, outputs: Any) -> tf.Graph:
             must have a single output. May be empty.
         outputs: tensors, ops or names whose producers are kept (with everything they need
             through data and control inputs).
+        keep: tensors, ops or names kept too, as the other passes' ``keep`` (with what
+            they need, cut at ``inputs`` like the outputs), e.g. a second head or an op
+            fetched by name.
 
     Returns:
         A new ``tf.Graph``; every kept op has its original name.
 
     Raises:
-        GraphEditKeyError: a name is not in the graph.
+        GraphEditKeyError: a name (of ``inputs``, ``outputs`` or ``keep``) is not in the
+            graph.
         GraphEditValueError: an input tensor belongs to a multi-output op.
         GraphMismatchError: a tensor or op of another graph.
 
@@ -91,6 +96,7 @@ def strip_unused(graph: tf.Graph, inputs: Any, outputs: Any) -> tf.Graph:
     in_ts = [_resolve(graph, x, "input", True) for x in as_items(inputs, "inputs")]
     out_items = [_resolve(graph, x, "output", False) for x in as_items(outputs, "outputs")]
     roots = [x.op if isinstance(x, tf.Tensor) else x for x in out_items]
+    roots.extend(kept_ops(graph, keep))
     in_nodes: dict = {}
     for t in in_ts:
         if t.op.type != "Placeholder" and len(t.op.outputs) != 1:
