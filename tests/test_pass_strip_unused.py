@@ -146,3 +146,22 @@ def test_calling_a_pass_module_runs_the_pass(diamond, feed):
     assert report.matches == 1
     out = run(g2, "y:0", {"x:0": np.array([-1.0, 1.0, 3.0], np.float32)})
     np.testing.assert_allclose(out, [0.0, 4.0, 6.0])
+
+
+def test_passes_and_placeholders_share_the_editable_graph_check():
+    g = tf.Graph()
+    with g.as_default():
+        tf.identity(tf.constant(1.0, name="c"), name="i")
+    g.finalize()
+    n_ops = len(g.get_operations())
+    core = "the graph is finalized (graph.finalize() was called); no op can be added to it."
+    for fn, name in ((lambda: ge.remove_identity(g), "remove_identity"),
+                     (lambda: ge.make_placeholder_from_dtype_and_shape(tf.float32, [1], graph=g),
+                      "make_placeholder_from_dtype_and_shape")):
+        with pytest.raises(ge.GraphFinalizedError) as info:
+            fn()
+        assert str(info.value).startswith(f"{name}: {core}")
+    assert len(g.get_operations()) == n_ops
+    assert len(ge.strip_unused(g, [], ["i"]).get_operations()) == 2  # the way out it names
+    with pytest.raises(ge.GraphEditTypeError, match="^fold_constants expects a tf.Graph, got str"):
+        ge.fold_constants("g")
