@@ -90,6 +90,7 @@ class _Model:
         import tensorflow as tf
 
         import graph_editor as ge
+        from graph_editor.rewrite import rewrite
 
         def to_const(m: Any) -> Any:
             _, layer, var = m.root.inputs[0].op.name.split("/")  # the handle: mlp/<layer>/<w|b>
@@ -97,7 +98,7 @@ class _Model:
 
         path = ge.strip_unused(self.graph, [], ["y"])
         reads = ge.OpMatcher(ge.op_type("ReadVariableOp"))
-        return ge.rewrite(path, reads, to_const, prune=True).graph
+        return rewrite(path, reads, to_const, prune=True).graph
 
 
 def _run_graph(g: Any, fetch: str, feed: dict) -> np.ndarray:
