@@ -52,9 +52,9 @@ def parse_input(s: str) -> tuple[str, int, bool]:
     """
     if s[0] == "^":
         return s[1:], -1, True
-    colon = s.rfind(":")
-    if colon > 0 and s[colon + 1:].isdigit():
-        return s[:colon], int(s[colon + 1:]), False
+    name, colon, index = s.rpartition(":")
+    if colon and index.isdigit():
+        return name, int(index), False
     return s, 0, False
 
 
@@ -94,10 +94,12 @@ def needed_nodes(
     builds tensor lists in Python.
     """
 
+    parse = parse_input
+
     def preds(name: str) -> list[str]:
         out = []
         for inp in nodes[name].input:
-            src, index, control = parse_input(inp)
+            src, index, control = parse(inp)
             if control:
                 if (name, src) not in drop_control:
                     out.append(src)
