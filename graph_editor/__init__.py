@@ -120,16 +120,14 @@ _EXPORTS: dict[str, str] = {
         ),
         "graph_editor.match",
     ),
-    **dict.fromkeys(
-        (
-            "fold_batch_norm",
-            "fold_constants",
-            "remove_identity",
-            "replace_op_type",
-            "strip_unused",
-        ),
-        "graph_editor.passes",
-    ),
+    # The passes: the functions (``graph_editor.passes.<name>`` is the callable module).
+    **{name: f"graph_editor.passes.{name}" for name in (
+        "fold_batch_norm",
+        "fold_constants",
+        "remove_identity",
+        "replace_op_type",
+        "strip_unused",
+    )},
     **dict.fromkeys(
         (
             "add_control_inputs",
@@ -342,13 +340,11 @@ if TYPE_CHECKING:  # static analysers and IDEs see the eager imports
         OpMatcher,
         op_type,
     )
-    from graph_editor.passes import (  # noqa: F401
-        fold_batch_norm,
-        fold_constants,
-        remove_identity,
-        replace_op_type,
-        strip_unused,
-    )
+    from graph_editor.passes.fold_batch_norm import fold_batch_norm  # noqa: F401
+    from graph_editor.passes.fold_constants import fold_constants  # noqa: F401
+    from graph_editor.passes.remove_identity import remove_identity  # noqa: F401
+    from graph_editor.passes.replace_op_type import replace_op_type  # noqa: F401
+    from graph_editor.passes.strip_unused import strip_unused  # noqa: F401
     from graph_editor.reroute import (  # noqa: F401
         add_control_inputs,
         remove_control_input,

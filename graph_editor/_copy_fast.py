@@ -19,20 +19,11 @@ from tensorflow.core.framework import graph_pb2
 
 from graph_editor import _copy_support as support
 from graph_editor import _custom_gradients, _tf
+from graph_editor._graphdef import parse_input
 
 __all__ = ["fast_copy"]
 
 _EXT = "__ge_ext_{}__"  # not a valid op name, so it cannot clash with a copied node
-
-
-def _parse_input(s: str) -> tuple[str, int, bool]:
-    """``"^x"`` -> (x, -1, True); ``"x:2"`` -> (x, 2, False); ``"x"`` -> (x, 0, False)."""
-    if s[0] == "^":
-        return s[1:], -1, True
-    colon = s.rfind(":")
-    if colon > 0 and s[colon + 1:].isdigit():
-        return s[:colon], int(s[colon + 1:]), False
-    return s, 0, False
 
 
 def _node_defs(graph: tf.Graph, names: list[str]) -> tuple[list[Any], Any]:
@@ -101,7 +92,7 @@ def _prepare(src: tf.Graph, ops: list[tf.Operation], parse: bool
     nodes, whole_gd = _node_defs(src, names)
     if not parse:
         return order, names, nodes, None, whole_gd
-    parsed = [[_parse_input(s) for s in node.input] for node in nodes]
+    parsed = [[parse_input(s) for s in node.input] for node in nodes]
     pos = {name: i for i, name in enumerate(names)}
     for i, refs in enumerate(parsed):
         for name, _, _ in refs:

@@ -6,7 +6,9 @@ result can be compared with a NumPy computation. The surgeries:
 
 1. noise insertion: add Gaussian noise to the first hidden layer (``ge.reroute_ts``);
 2. cut: split the model in two at a tensor found by ``ge.find_cut_points``, with
-   ``ge.strip_unused`` (head: up to the cut tensor; tail: from it, made a placeholder);
+   ``ge.strip_unused`` (head: up to the cut tensor; tail: from it, made a placeholder),
+   in the model frozen by the library (``ge.strip_unused`` to ``y``, then ``ge.rewrite``
+   of each variable read into a constant);
 3. clone: copy the second layer with independent variables
    (``ge.copy_with_input_replacements``, i.e. ``ge.copy`` wired to the same input);
 4. op replacement: Relu -> Relu6 with ``ge.replace_op_type``;
@@ -21,7 +23,6 @@ that mark the ops each edit added, removed and rewired.
 from __future__ import annotations
 
 import time
-from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -79,62 +80,25 @@ class _Model:
             sess.run(self.init)
             return sess.run(fetches, feed)
 
-    def frozen_graph_def(self) -> Any:
-        """The GraphDef with variables replaced by constants (their initial values)."""
+    def frozen_graph(self) -> Any:
+        """The path x -> y, each variable read replaced by a constant (its initial value).
+
+        ``ge.strip_unused`` keeps what ``y`` needs (no initialisers); ``ge.rewrite`` swaps
+        every ``ReadVariableOp`` for a ``Const`` and, with ``prune=True``, drops the
+        variable handles left unused.
+        """
         import tensorflow as tf
 
-        gd = self.graph.as_graph_def()
-        values = {name: self.weights[name.split("/")[1]][0 if name.endswith("/w") else 1]
-                  for name in (n.name for n in gd.node if n.op == "VarHandleOp")}
-        keep = _backward_closure(gd, ["y"])
-        frozen = tf.compat.v1.GraphDef()
-        frozen.versions.CopyFrom(gd.versions)
-        for node in gd.node:
-            if node.name not in keep:
-                continue
-            new = frozen.node.add()
-            if node.op == "VarHandleOp":
-                new.name, new.op, new.device = node.name, "Const", node.device
-                new.attr["dtype"].type = tf.float32.as_datatype_enum
-                new.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(values[node.name]))
-            elif node.op == "ReadVariableOp":
-                new.CopyFrom(node)
-                new.op = "Identity"
-                for key in list(new.attr):
-                    if key != "dtype":
-                        del new.attr[key]
-                new.attr["T"].type = new.attr["dtype"].type
-                del new.attr["dtype"]
-            else:
-                new.CopyFrom(node)
-        return frozen
+        import graph_editor as ge
+        from graph_editor.rewrite import rewrite
 
+        def to_const(m: Any) -> Any:
+            _, layer, var = m.root.inputs[0].op.name.split("/")  # the handle: mlp/<layer>/<w|b>
+            return tf.constant(self.weights[layer][0 if var == "w" else 1], name=f"{var}_value")
 
-def _node_input_name(inp: str) -> str:
-    return inp.lstrip("^").split(":")[0]
-
-
-def _backward_closure(gd: Any, names: list[str]) -> set[str]:
-    """Names of the nodes ``names`` depend on (inclusive), through data and control inputs."""
-    by_name = {n.name: n for n in gd.node}
-    keep: set[str] = set()
-    queue = deque(names)
-    while queue:
-        name = queue.popleft()
-        if name in keep:
-            continue
-        keep.add(name)
-        queue.extend(_node_input_name(i) for i in by_name[name].input)
-    return keep
-
-
-def _import(gd: Any) -> Any:
-    import tensorflow as tf
-
-    g = tf.Graph()
-    with g.as_default():
-        tf.graph_util.import_graph_def(gd, name="")
-    return g
+        path = ge.strip_unused(self.graph, [], ["y"])
+        reads = ge.OpMatcher(ge.op_type("ReadVariableOp"))
+        return rewrite(path, reads, to_const, prune=True).graph
 
 
 def _run_graph(g: Any, fetch: str, feed: dict) -> np.ndarray:
@@ -234,7 +198,7 @@ def _cut(pics: _Pictures, x: np.ndarray) -> str:
     cut_points = [t.name for t in ge.find_cut_points(m.graph, [m.x], [m.y])]
     cut = m.h1.name
     _check(cut in cut_points, f"{cut} is not among the cut points {cut_points}")
-    frozen = _import(m.frozen_graph_def())
+    frozen = m.frozen_graph()
     head = ge.strip_unused(frozen, [], [cut])  # x -> the cut tensor
     tail = ge.strip_unused(frozen, [cut], ["y"])  # the cut tensor, now a placeholder -> y
     head_gd, tail_gd = head.as_graph_def(), tail.as_graph_def()
@@ -302,7 +266,7 @@ def _relu6(pics: _Pictures, x: np.ndarray) -> str:
 
     m = _Model()
     relus = [op.name for op in ge.filter_ops(m.graph, lambda op: op.type == "Relu")]
-    g6 = _import(m.frozen_graph_def())
+    g6 = m.frozen_graph()
     report = ge.replace_op_type(g6, "Relu", "Relu6")
     n_edited = report.matches
     _check(n_edited == len(relus) == 2, f"expected 2 Relu ops, edited {n_edited}")
@@ -322,7 +286,7 @@ def _relu6(pics: _Pictures, x: np.ndarray) -> str:
     err6 = _maxdiff(y_big, m.numpy_from(0, big, act=lambda v: np.clip(v, 0.0, 6.0)))
     _check(err6 < 1e-3, f"large inputs: Relu6 model differs from NumPy by {err6:.2e}")
     path = pics.draw(g6, "4_relu6_after", "after: Relu -> Relu6", highlight=new_relu6)
-    diff = pics.diff(m.frozen_graph_def(), g6, "4_relu6_diff", "Relu -> Relu6")
+    diff = pics.diff(m.frozen_graph(), g6, "4_relu6_diff", "Relu -> Relu6")
     return (f"{n_edited} Relu -> Relu6; small inputs unchanged ({err_small:.0e}); large "
             f"inputs clipped as NumPy says ({err6:.0e}, moved {moved:.1f}); {path}, {diff}")
 

@@ -32,9 +32,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import tensorflow as tf
-from tensorflow.core.framework import graph_pb2
 
-from graph_editor import _custom_gradients, _edits, _function_cut, _resolve, _tf, util
+from graph_editor import _custom_gradients, _edits, _function_cut, _graphdef, _resolve, _tf, util
 from graph_editor._names import resolve_tensor, resolve_tensors
 from graph_editor.errors import (
     CaptureError,
@@ -192,29 +191,10 @@ def _walk_needed(
     extra: list[str],
     drop_control: set[tuple[str, str]],
 ) -> set[str]:
-    """Names of the nodes needed to compute ``outputs`` when the ``fed`` tensors are given.
-
-    Walks the GraphDef's ``NodeDef.input`` strings (``name``, ``name:k``, ``^name``):
-    several times cheaper than ``op.inputs``, which builds tensor lists in Python.
-    """
-    keep: set[str] = set()
-    stack = [t.op.name for t in outputs if (t.op.name, t.value_index) not in fed]
-    stack.extend(extra)
-    while stack:
-        name = stack.pop()
-        if name in keep:
-            continue
-        keep.add(name)
-        for inp in nodes[name].input:
-            if inp[0] == "^":
-                c = inp[1:]
-                if c not in keep and (name, c) not in drop_control:
-                    stack.append(c)
-                continue
-            op_name, _, index = inp.partition(":")
-            if (op_name, int(index) if index else 0) not in fed and op_name not in keep:
-                stack.append(op_name)
-    return keep
+    """Names of the nodes needed to compute ``outputs`` when the ``fed`` tensors are given
+    (:func:`graph_editor._graphdef.needed_nodes`, plus the ops named in ``extra``)."""
+    roots = [t.op.name for t in outputs if (t.op.name, t.value_index) not in fed]
+    return _graphdef.needed_nodes(nodes, roots + extra, fed=fed, drop_control=drop_control)
 
 
 def _unfed_error(op: tf.Operation, outputs: list[tf.Tensor], fed: dict[int, tf.Tensor]) -> CutError:
@@ -318,10 +298,7 @@ def _needed_graph_def(
                 (name, 0) not in fed_keys):
             fed = {id(t): t for t in arg_ts}
             raise _unfed_error(src.get_operation_by_name(name), flat_out, fed)
-    gd = graph_pb2.GraphDef()
-    gd.versions.CopyFrom(full.versions)
-    gd.library.CopyFrom(full.library)
-    gd.node.extend(n for n in full.node if n.name in names)
+    gd = _graphdef.subset(full, keep=names)
     if drop_control:
         dropped: dict[str, set[str]] = {}
         for op_name, c_name in drop_keys:
@@ -354,11 +331,7 @@ def _import_copy(
     # mapped into the import; their NodeDefs are dropped. Ops created before the import get
     # names without '/': the C importer rejects a node whose name is a scope already in use.
     if cap_names:  # a new GraphDef: deleting from a repeated field detaches every node
-        kept = graph_pb2.GraphDef()
-        kept.versions.CopyFrom(gd.versions)
-        kept.library.CopyFrom(gd.library)
-        kept.node.extend(n for n in gd.node if n.name not in cap_names)
-        gd = kept
+        gd = _graphdef.subset(gd, drop=cap_names)
     _tf.mark_names_used(graph, (n.name for n in gd.node))
     input_map: dict[tuple[str, int], tf.Tensor] = {}
     new_inputs: list[tf.Tensor | None] = []

@@ -44,15 +44,14 @@ Rules:
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import tensorflow as tf
 
-from graph_editor import _edits, _patterns, _tf, reroute, subgraph, util
+from graph_editor import _edits, _graphdef, _patterns, _tf, reroute, subgraph, util
+from graph_editor._callable_module import make_callable
 from graph_editor.errors import (
     GraphEditTypeError,
     GraphEditValueError,
@@ -551,9 +550,7 @@ def rewrite(
         )
     sinks: list[str] = []
     if prune:
-        from graph_editor.passes.strip_unused import copy_graph
-
-        graph = copy_graph(graph)
+        graph = _graphdef.copy_graph(graph)
         if view_ops is not None:
             view_ops = [graph.get_operation_by_name(op.name) for op in view_ops]
         sinks = _sinks(graph)
@@ -561,25 +558,11 @@ def rewrite(
     extra_sinks, dead_sinks = _rounds(graph, compiled, replacement, filter, view_ops,
                                       max_iterations, report, set(sinks), prune)
     if prune:
-        from graph_editor.passes.strip_unused import strip_unused
-
         outputs = [s for s in sinks if s not in dead_sinks]
         outputs += [s for s in dict.fromkeys(extra_sinks) if s not in set(sinks)]
-        report.graph = strip_unused(graph, [], outputs)
+        roots = [graph.get_operation_by_name(name) for name in outputs]
+        report.graph = _graphdef.extract(graph, _graphdef.needed_ops(roots))
     return report
 
 
-class _CallableModule(types.ModuleType):
-    """This module, callable as :func:`rewrite`.
-
-    ``ge.rewrite(graph, pattern, replacement)`` is the documented call, and
-    ``import graph_editor.rewrite as m`` must give the module: Python binds the package
-    attribute ``rewrite`` to the submodule whenever it is imported, so the module itself
-    answers the call.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> RewriteReport:
-        return rewrite(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+make_callable(__name__, rewrite)

@@ -577,15 +577,22 @@ def make_placeholder_from_tensor(
     return _new_placeholder(target, t.dtype, t.shape, name, "make_placeholder_from_tensor")
 
 
-def _new_placeholder(graph: tf.Graph, dtype: Any, shape: Any, name: str, what: str) -> tf.Tensor:
-    """Check everything, then create the placeholder (a refused call reserves no name)."""
+def _check_editable(graph: Any, what: str, fix: str) -> tf.Graph:
+    """``graph`` if it is a ``tf.Graph`` ops can be added to; else the error for ``what``
+    (the caller's name), ending with ``fix`` for a finalized graph."""
     if not isinstance(graph, tf.Graph):
-        raise GraphEditTypeError(f"{what}: graph must be a tf.Graph, got {_describe(graph)}.")
+        raise GraphEditTypeError(f"{what} expects a tf.Graph, got {_describe(graph)}.")
     if graph.finalized:
         raise GraphFinalizedError(
             f"{what}: the graph is finalized (graph.finalize() was called); no op can be "
-            "added to it. Create the placeholder before finalizing, or in a copy."
+            f"added to it. {fix}"
         )
+    return graph
+
+
+def _new_placeholder(graph: tf.Graph, dtype: Any, shape: Any, name: str, what: str) -> tf.Tensor:
+    """Check everything, then create the placeholder (a refused call reserves no name)."""
+    _check_editable(graph, what, "Create the placeholder before finalizing, or in a copy.")
     try:
         dtype = tf.dtypes.as_dtype(dtype)
     except TypeError as e:

@@ -32,7 +32,7 @@ from typing import Any
 import networkx as nx
 import tensorflow as tf
 
-from graph_editor import _draw_plan, _files, _layer_dot, _op_dot, util
+from graph_editor import _draw_plan, _files, _graphdef, _layer_dot, _op_dot, util
 from graph_editor import _resolve as _graphs
 from graph_editor._layer_dot import _q as _q  # re-exported: tests and callers use them
 from graph_editor._op_dot import _INPUT_COLOR as _INPUT_COLOR
@@ -591,13 +591,7 @@ def _graph_def_of(obj: Any) -> Any:
     if isinstance(obj, SubGraphView):
         if not obj:
             raise GraphEditValueError("write_tensorboard: the SubGraphView is empty.")
-        names = {op.name for op in obj.ops}
-        full = obj.graph.as_graph_def()
-        gd = tf.compat.v1.GraphDef()
-        gd.versions.CopyFrom(full.versions)
-        gd.library.CopyFrom(full.library)
-        gd.node.extend(n for n in full.node if n.name in names)
-        return gd
+        return _graphdef.subset(obj.ops[0].graph.as_graph_def(), keep={op.name for op in obj.ops})
     if isinstance(obj, tf.Graph):
         return obj.as_graph_def()
     if isinstance(getattr(obj, "graph", None), tf.Graph) and not isinstance(

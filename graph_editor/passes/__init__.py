@@ -16,11 +16,18 @@ The deployment pipeline for a frozen graph (``convert_variables_to_constants_v2`
     small = ge.strip_unused(graph, inputs=["x:0"], outputs=["Identity:0"])
 """
 
-from graph_editor.passes.fold_batch_norm import FoldBatchNormReport, fold_batch_norm
-from graph_editor.passes.fold_constants import FoldConstantsReport, fold_constants
-from graph_editor.passes.remove_identity import remove_identity
-from graph_editor.passes.replace_op_type import replace_op_type
-from graph_editor.passes.strip_unused import strip_unused
+# Each pass is its module, callable as the function of the same name (see
+# graph_editor._callable_module): ``import graph_editor.passes.strip_unused as m`` gives the
+# module and ``ge.passes.strip_unused(graph, ...)`` runs the pass.
+from graph_editor.passes import (
+    fold_batch_norm,
+    fold_constants,
+    remove_identity,
+    replace_op_type,
+    strip_unused,
+)
+from graph_editor.passes.fold_batch_norm import FoldBatchNormReport
+from graph_editor.passes.fold_constants import FoldConstantsReport
 
 __all__ = [
     "strip_unused",

@@ -12,7 +12,6 @@ from graph_editor.errors import (
     GraphEditKeyError,
     GraphEditTypeError,
     GraphEditValueError,
-    GraphFinalizedError,
 )
 from graph_editor.rewrite import Match
 
@@ -44,14 +43,10 @@ _BAD_DTYPES = frozenset({tf.resource, tf.variant})
 
 
 def check_graph(graph: Any, fn: str) -> tf.Graph:
-    if not isinstance(graph, tf.Graph):
-        raise GraphEditTypeError(f"{fn} expects a tf.Graph, got {util._describe(graph)}.")
-    if graph.finalized:
-        raise GraphFinalizedError(
-            f"{fn}: the graph is finalized; ops cannot be added to it. Copy it first "
-            "(ge.strip_unused or a GraphDef round trip)."
-        )
-    return graph
+    """``graph``, checked to be a ``tf.Graph`` that pass ``fn`` can add ops to."""
+    return util._check_editable(
+        graph, fn, "Copy it first (ge.strip_unused or a GraphDef round trip)."
+    )
 
 
 def as_items(x: Any, what: str) -> list:

@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from graph_editor import _tf
+from graph_editor import _graphdef, _tf
 from graph_editor.passes._common import is_pure_op_type
-from graph_editor.passes._serialize import const_array, graph_def_bytes
+from graph_editor.passes._serialize import const_array
 
 __all__ = ["Constants", "evaluate_in_new_graph", "const_value"]
 
@@ -217,27 +217,12 @@ class Constants:
         return values[t.name]
 
 
-def _cone(tensors: list) -> list:
-    """The ops ``tensors`` need (data and control inputs), in creation order."""
-    seen: set = set()
-    stack = [t.op for t in tensors]
-    while stack:
-        op = stack.pop()
-        if op in seen:
-            continue
-        seen.add(op)
-        stack.extend(t.op for t in op.inputs)
-        stack.extend(op.control_inputs)
-    return sorted(seen, key=_tf.op_id)
-
-
 def evaluate_in_new_graph(graph: tf.Graph, tensors: list) -> list:
     """Values of constant ``tensors`` of ``graph``, computed in a new graph holding only the
     ops they need (one GraphDef import, one Session run; ``graph`` never runs)."""
     if not tensors:
         return []
-    small = tf.Graph()
-    _tf.import_graph_def_bytes(small, graph_def_bytes(graph, _cone(tensors)))
+    small = _graphdef.extract(graph, _graphdef.needed_ops([t.op for t in tensors]))
     with tf.compat.v1.Session(graph=small, config=_session_config()) as sess:
         return sess.run([t.name for t in tensors])
 

@@ -1,17 +1,15 @@
-"""Serialized GraphDefs built from live ops, without parsing NodeDefs (not public API).
+"""Serialized NodeDefs built without parsing protos (not public API).
 
-A serialized GraphDef is the concatenation of its fields; each ``node`` is field 1, a
-length-delimited NodeDef. Passes that copy a subset of a graph's ops into a new graph
-(``strip_unused``, constant evaluation) concatenate the ops' own serialized NodeDefs
-(:func:`graph_editor._tf.node_def_bytes`) instead of serializing the whole graph with
-``as_graph_def()`` and filtering it: on a frozen ResNet50 that is the difference between
-copying the weights of the ops kept and parsing and re-serializing every weight twice.
+Passes that add many constants (:class:`NodeBatch`) serialize the ``Const`` NodeDefs
+straight from the arrays' buffers (:func:`const_node_parts`), and read a ``Const``'s value
+from its serialized NodeDef without parsing it (:func:`const_array`). Serialized GraphDefs
+of a subset of live ops are built by :func:`graph_editor._graphdef.graph_def_bytes`.
 
 Example::
 
-    data = graph_def_bytes(graph, ops)
-    new = tf.Graph()
-    _tf.import_graph_def_bytes(new, data)
+    batch = NodeBatch(graph)
+    w = batch.const("folded/weights", value, tf.float32)
+    ops = batch.create()
 """
 
 from __future__ import annotations
@@ -24,46 +22,9 @@ import tensorflow as tf
 from tensorflow.core.framework import graph_pb2, node_def_pb2, tensor_pb2
 
 from graph_editor import _tf
+from graph_editor._graphdef import varint as _varint
 
-__all__ = ["graph_def_bytes", "node_field", "const_node_parts", "NodeBatch", "const_array"]
-
-
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def node_field(node_def_bytes: bytes) -> list[bytes]:
-    """The pieces of one ``node`` field (tag, length, NodeDef bytes) of a GraphDef."""
-    return [b"\x0a" + _varint(len(node_def_bytes)), node_def_bytes]
-
-
-def graph_def_bytes(graph: tf.Graph, ops: list, replace: Any = None) -> bytes:
-    """A serialized GraphDef of ``graph``'s versions and library and the NodeDefs of ``ops``.
-
-    Args:
-        graph: the source graph (its ``versions``; its function library if it has one).
-        ops: the ops to copy, in the order their NodeDefs should appear.
-        replace: optional ``{op: NodeDef}`` written instead of those ops' own NodeDefs.
-    """
-    head = graph_pb2.GraphDef()
-    head.versions.CopyFrom(graph.graph_def_versions)
-    if _tf.graph_functions(graph):
-        head.library.CopyFrom(graph.as_graph_def().library)
-    parts = [head.SerializeToString()]
-    replace = replace or {}
-    for op in ops:
-        node = replace.get(op)
-        data = _tf.node_def_bytes(op) if node is None else node.SerializeToString()
-        parts.extend(node_field(data))
-    return b"".join(parts)
+__all__ = ["const_node_parts", "NodeBatch", "const_array"]
 
 
 def _len_field(tag: int, payload_len: int) -> bytes:

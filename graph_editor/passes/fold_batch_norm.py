@@ -41,6 +41,7 @@ import tensorflow as tf
 from tensorflow.core.framework import node_def_pb2
 
 from graph_editor import _tf, rewrite
+from graph_editor._callable_module import make_callable
 from graph_editor.errors import BatchNormNotFoldedWarning
 from graph_editor.passes._common import check_graph, kept_ops, note_replaced, replaced_names
 from graph_editor.passes._consts import Constants
@@ -431,3 +432,6 @@ def fold_batch_norm(graph: tf.Graph, keep: Any = ()) -> FoldBatchNormReport:
     if report.not_folded:
         _warn(report)
     return report
+
+
+make_callable(__name__, fold_batch_norm)

@@ -36,6 +36,7 @@ import numpy as np
 import tensorflow as tf
 
 from graph_editor import _tf, rewrite, util
+from graph_editor._callable_module import make_callable
 from graph_editor.errors import GraphEditValueError
 from graph_editor.passes._common import check_graph, kept_ops, note_replaced, replaced_names
 from graph_editor.passes._consts import Constants, const_value
@@ -321,3 +322,6 @@ def fold_constants(
     edits.done()
     note_replaced(graph, report.replaced_ops)
     return report
+
+
+make_callable(__name__, fold_constants)

@@ -26,6 +26,7 @@ from typing import Any
 import tensorflow as tf
 
 from graph_editor import _tf, rewrite
+from graph_editor._callable_module import make_callable
 from graph_editor.passes._common import check_graph, kept_ops, note_replaced
 from graph_editor.passes._edit import Edits
 
@@ -171,3 +172,6 @@ def remove_identity(graph: tf.Graph, keep: Any = ()) -> rewrite.RewriteReport:
     report.matches = len(bypass)
     report.replaced_ops = list(bypass)
     return report
+
+
+make_callable(__name__, remove_identity)

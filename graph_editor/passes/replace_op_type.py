@@ -18,6 +18,7 @@ from typing import Any
 import tensorflow as tf
 
 from graph_editor import _tf, rewrite
+from graph_editor._callable_module import make_callable
 from graph_editor.errors import GraphEditTypeError, GraphEditValueError
 from graph_editor.match import OpMatcher, op_type
 from graph_editor.passes._common import check_graph, clone_op, kept_ops, not_kept
@@ -122,3 +123,6 @@ def replace_op_type(
     return rewrite.rewrite(
         graph, OpMatcher(op_type(old_type)), replacement, filter=not_kept(kept), max_iterations=1
     )
+
+
+make_callable(__name__, replace_op_type)

@@ -4,11 +4,13 @@ TensorFlow cannot delete ops from a graph; this is how ops are "deleted": the pa
 GraphDef that the outputs need (data and control inputs, walked backwards, stopping at the
 given inputs) is imported into a fresh ``tf.Graph``. Names are kept. Inputs that are not
 placeholders become placeholders of the same name, dtype and static shape (so a graph can be
-cut at any tensor). Collections and Python ``tf.Variable`` objects are not carried over.
+cut at any tensor). Ops named in ``keep`` are kept too, as by the other passes. Collections
+and Python ``tf.Variable`` objects are not carried over. The walk and the copy are
+:mod:`graph_editor._graphdef`'s.
 
 Example::
 
-    small = ge.strip_unused(graph, inputs=["x:0"], outputs=["logits:0"])
+    small = ge.strip_unused(graph, inputs=["x:0"], outputs=["logits:0"], keep=["init"])
 """
 
 from __future__ import annotations
@@ -18,31 +20,17 @@ from typing import Any
 import tensorflow as tf
 from tensorflow.core.framework import node_def_pb2
 
-from graph_editor import _tf, util
+from graph_editor import _graphdef, util
+from graph_editor._callable_module import make_callable
 from graph_editor.errors import (
     GraphEditKeyError,
     GraphEditTypeError,
     GraphEditValueError,
     GraphMismatchError,
 )
-from graph_editor.passes._common import as_items
-from graph_editor.passes._serialize import graph_def_bytes
+from graph_editor.passes._common import as_items, kept_ops
 
-__all__ = ["strip_unused", "copy_graph"]
-
-
-def copy_graph(graph: tf.Graph) -> tf.Graph:
-    """A new ``tf.Graph`` with the same ops and names (GraphDef round trip).
-
-    Example:
-        >>> g2 = copy_graph(graph)
-        >>> [op.name for op in g2.get_operations()] == [op.name for op in graph.get_operations()]
-        True
-    """
-    new = tf.Graph()
-    with new.as_default():
-        tf.graph_util.import_graph_def(graph.as_graph_def(), name="")
-    return new
+__all__ = ["strip_unused"]
 
 
 def _resolve(graph: tf.Graph, item: Any, what: str, want_tensor: bool) -> Any:
@@ -75,24 +63,8 @@ def _resolve(graph: tf.Graph, item: Any, what: str, want_tensor: bool) -> Any:
     )
 
 
-def _needed_ops(outputs: list, stops: dict) -> set:
-    """The ops ``outputs`` need through data and control inputs, not walking past ``stops``."""
-    kept: set = set()
-    stack = [x.op if isinstance(x, tf.Tensor) else x for x in outputs]
-    while stack:
-        op = stack.pop()
-        if op in kept:
-            continue
-        kept.add(op)
-        if op in stops:
-            continue
-        stack.extend(t.op for t in op.inputs)
-        stack.extend(op.control_inputs)
-    return kept
-
-
-def strip_unused(graph: tf.Graph, inputs: Any, outputs: Any) -> tf.Graph:
-    """A new graph with only the ops that ``outputs`` need, cut at ``inputs``.
+def strip_unused(graph: tf.Graph, inputs: Any, outputs: Any, keep: Any = ()) -> tf.Graph:
+    """A new graph with only the ops that ``outputs`` (and ``keep``) need, cut at ``inputs``.
 
     Args:
         graph: the source graph (left untouched).
@@ -101,12 +73,16 @@ def strip_unused(graph: tf.Graph, inputs: Any, outputs: Any) -> tf.Graph:
             must have a single output. May be empty.
         outputs: tensors, ops or names whose producers are kept (with everything they need
             through data and control inputs).
+        keep: tensors, ops or names kept too, as the other passes' ``keep`` (with what
+            they need, cut at ``inputs`` like the outputs), e.g. a second head or an op
+            fetched by name.
 
     Returns:
         A new ``tf.Graph``; every kept op has its original name.
 
     Raises:
-        GraphEditKeyError: a name is not in the graph.
+        GraphEditKeyError: a name (of ``inputs``, ``outputs`` or ``keep``) is not in the
+            graph.
         GraphEditValueError: an input tensor belongs to a multi-output op.
         GraphMismatchError: a tensor or op of another graph.
 
@@ -119,6 +95,8 @@ def strip_unused(graph: tf.Graph, inputs: Any, outputs: Any) -> tf.Graph:
         raise GraphEditTypeError(f"strip_unused expects a tf.Graph, got {util._describe(graph)}.")
     in_ts = [_resolve(graph, x, "input", True) for x in as_items(inputs, "inputs")]
     out_items = [_resolve(graph, x, "output", False) for x in as_items(outputs, "outputs")]
+    roots = [x.op if isinstance(x, tf.Tensor) else x for x in out_items]
+    roots.extend(kept_ops(graph, keep))
     in_nodes: dict = {}
     for t in in_ts:
         if t.op.type != "Placeholder" and len(t.op.outputs) != 1:
@@ -128,7 +106,7 @@ def strip_unused(graph: tf.Graph, inputs: Any, outputs: Any) -> tf.Graph:
                 "same name. Cut at a single-output op (e.g. an Identity of it)."
             )
         in_nodes[t.op] = t
-    kept = _needed_ops(out_items, in_nodes)
+    kept = _graphdef.needed_ops(roots, in_nodes)
     replace = {}
     for op, t in in_nodes.items():
         if op not in kept:
@@ -142,8 +120,8 @@ def strip_unused(graph: tf.Graph, inputs: Any, outputs: Any) -> tf.Graph:
             node = op.node_def
             del node.input[:]
             replace[op] = node
-    ops = sorted(kept, key=_tf.op_id)
-    new = tf.Graph()
-    _tf.import_graph_def_bytes(new, graph_def_bytes(graph, ops, replace))
-    return new
+    return _graphdef.extract(graph, kept, replace)
+
+
+make_callable(__name__, strip_unused)
 
