@@ -233,7 +233,8 @@ def _clone(pics: _Pictures, x: np.ndarray) -> str:
     by_name = {op.name: op for op in clone.ops}
     init_ops = [op for op in clone.ops if op.type in ("AssignVariableOp", "Assign")]
     handle = by_name.get("clone/mlp/layer2/w")
-    _check(handle is not None, f"no clone/mlp/layer2/w among the copied ops {sorted(by_name)}")
+    if handle is None:
+        raise AssertionError(f"no clone/mlp/layer2/w among the copied ops {sorted(by_name)}")
     with m.graph.as_default():
         zero_w = tf.raw_ops.AssignVariableOp(
             resource=handle.outputs[0], value=tf.zeros([8, 8]), name="zero_clone_w")

@@ -60,7 +60,7 @@ class Edits:
         """
         if consumers is None:
             consumers = old.consumers()
-        edits = []
+        edits: list[tuple[tf.Operation, int, tf.Tensor]] = []
         for op in dict.fromkeys(consumers):
             edits.extend((op, i, new) for i in _tf.input_slots(op, old))
         self.set_inputs(edits)

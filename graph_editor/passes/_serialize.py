@@ -48,7 +48,7 @@ def const_node_parts(name: str, value: Any, dtype: tf.DType) -> list:
     head = tensor_pb2.TensorProto(
         dtype=dtype.as_datatype_enum, tensor_shape=tf.TensorShape(array.shape).as_proto()
     ).SerializeToString()
-    content = memoryview(array.reshape(-1)).cast("B") if array.size else memoryview(b"")
+    content = memoryview(array.reshape(-1).data).cast("B") if array.size else memoryview(b"")
     tensor_len = len(head) + 1 + len(_varint(content.nbytes)) + content.nbytes  # field 4
     attr_len = 1 + len(_varint(tensor_len)) + tensor_len  # AttrValue.tensor, field 8
     key = b"\x0a\x05value"  # map entry: key (field 1) "value"
@@ -148,6 +148,7 @@ def _read_varint(buf: memoryview, pos: int) -> tuple[int, int]:
 def _fields(buf: memoryview, pos: int, end: int) -> Any:
     """``(field number, wire type, value)`` of the message in ``buf[pos:end]``: an int for
     varints, a ``(start, end)`` span for length-delimited fields, None for fixed-size."""
+    value: int | tuple[int, int] | None
     while pos < end:
         key, pos = _read_varint(buf, pos)
         wire = key & 7

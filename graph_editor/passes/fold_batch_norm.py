@@ -174,7 +174,10 @@ def _start(root: tf.Operation, consts: Constants) -> tuple[tf.Tensor, list, list
             if not consts.is_constant(p.op):
                 raise _Skip(f"its {name} {p.name!r} is not constant (freeze the graph first)")
         return root.inputs[0], params, [root], True
-    mul, x, a, b, ids = _decomposed(root, consts)
+    found = _decomposed(root, consts)
+    if found is None:  # candidates are found by _decomposed; kept for a clear failure
+        raise _Skip("not a batch norm (x * a + b with constant a, b)")
+    mul, x, a, b, ids = found
     if root.type == "BiasAdd" and not _nhwc(root):
         raise _Skip("a BiasAdd that is not NHWC")
     if not (_keeps_shape(x, mul.outputs[0]) and _keeps_shape(x, root.outputs[0])):
@@ -259,7 +262,7 @@ def _channels(lin: tf.Operation, w: np.ndarray) -> int:
         ok = w.ndim == 2 and c == w.shape[0]
     else:
         ok = w.ndim >= 2 and c == w.shape[-1]
-    if not ok:
+    if not ok or c is None:
         raise _Skip(f"the weights of {lin.name!r} (shape {list(w.shape)}) do not give "
                     f"its {c} output channels")
     return c
@@ -348,7 +351,9 @@ def _round(candidates: list, consts: Constants, kept: set, edits: Edits, report:
         for t in [p.weights, *p.params] + ([] if p.bias is None else [p.bias])
     }.values())
     values = {t.name: v for t, v in zip(wanted, consts.values(wanted))}
-    batch = NodeBatch(candidates[0].graph) if plans else None
+    if not plans:
+        return 0
+    batch = NodeBatch(candidates[0].graph)
     emitted = []
     for plan in plans:
         try:

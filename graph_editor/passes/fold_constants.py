@@ -121,7 +121,8 @@ def _evaluate_frontier(todo: list, consts: Constants, max_bytes: int) -> list:
     queued = {t.name for t in todo}
     accepted: list = []
     while todo:
-        small, too_big = [], []
+        small: list[tf.Tensor] = []
+        too_big: list[tf.Tensor] = []
         for t in todo:
             n = _static_nbytes(t)
             (too_big if n is not None and n > max_bytes else small).append(t)
@@ -175,7 +176,8 @@ def _orders_nothing(op: tf.Operation, consts: Constants, memo: dict) -> bool:
 
 
 def _drop_constant_controls(ops: list, consts: Constants, replaced: set, edits: Edits) -> int:
-    planned, memo = [], {}
+    planned: list = []
+    memo: dict[tf.Operation, bool] = {}
     for op in ops:  # decide on the graph as it is, then edit
         cins = op.control_inputs
         if not cins or op.name in replaced or consts.is_constant(op):
