@@ -83,6 +83,7 @@ _EXPORTS: dict[str, str] = {
             "RenderTimeoutError",
             "BatchNormNotFoldedWarning",
             "AmbiguousNameWarning",
+            "GraphEditDeprecationWarning",
             "VariableInitializerWarning",
         ),
         "graph_editor.errors",
@@ -307,6 +308,7 @@ if TYPE_CHECKING:  # static analysers and IDEs see the eager imports
         CutError,
         DtypeMismatchError,
         GraphEditAssertionError,
+        GraphEditDeprecationWarning,
         GraphEditError,
         GraphEditKeyError,
         GraphEditTypeError,
@@ -468,6 +470,7 @@ __all__ = [
     "ChannelGroupError",
     "LiveSessionWarning",
     "AmbiguousNameWarning",
+    "GraphEditDeprecationWarning",
     "VariableInitializerWarning",
     "BatchNormNotFoldedWarning",
     # util (contrib's 9)

@@ -14,6 +14,8 @@ Messages name the offending op or tensor, say what is wrong and how to fix it.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "GraphEditError",
     "GraphEditValueError",
@@ -27,6 +29,7 @@ __all__ = [
     "GraphFinalizedError",
     "LiveSessionWarning",
     "AmbiguousNameWarning",
+    "GraphEditDeprecationWarning",
     "VariableInitializerWarning",
     "BatchNormNotFoldedWarning",
     "CutError",
@@ -113,6 +116,44 @@ class AmbiguousNameWarning(UserWarning):
     which wins, and also layer ``dense_1``'s op if trace suffixes are ignored. The message
     names both; pass the full name (or ``"dense_1_2/Relu"``) to pick the other.
     """
+
+
+class GraphEditDeprecationWarning(DeprecationWarning):
+    """An old spelling of an argument was used; the message names the new one.
+
+    The library spells the place to cut ``at`` and the specs to trace a function with
+    ``input_specs`` everywhere; the old keywords (``layer_name=``, ``signature=``) still
+    work and emit this warning, attributed to the calling line (Python shows it for calls in
+    ``__main__``, under pytest and with ``-W default``); filter it by this class.
+    """
+
+
+def _renamed_argument(caller: str, new: str, value: Any, old: str, old_value: Any,
+                      required: bool = True, stacklevel: int = 3) -> Any:
+    """The value of argument ``new``, taken from its deprecated keyword ``old`` if given.
+
+    ``value`` / ``old_value`` are None when not passed. Passing ``old`` warns with
+    :class:`GraphEditDeprecationWarning`; passing both is a ``TypeError``, and so is passing
+    neither when ``required``.
+    """
+    import warnings
+
+    if old_value is None:
+        if value is None and required:
+            raise GraphEditTypeError(f"{caller}() missing required argument '{new}'.")
+        return value
+    if value is not None:
+        raise GraphEditTypeError(
+            f"{caller}() got both '{new}' and its deprecated spelling '{old}'; pass '{new}' "
+            "only."
+        )
+    warnings.warn(
+        f"{caller}: the argument '{old}' is deprecated; spell it '{new}' "
+        f"({caller}(..., {new}=...)).",
+        GraphEditDeprecationWarning,
+        stacklevel=stacklevel,
+    )
+    return old_value
 
 
 class VariableInitializerWarning(UserWarning):
