@@ -19,7 +19,12 @@ order of precedence:
    carries a trace suffix on every given scope (the Keras reading), it wins:
    ``"functional/dense_1/Relu"`` finds ``".../functional_1/dense_1_2/Relu"``, not
    ``".../functional_1/dense_1/Relu"``;
-4. a ``tf.Tensor`` of the graph.
+4. a ``tf.Tensor`` of the graph;
+5. a name scope: the one tensor leaving it (a Keras layer's name in a traced model).
+
+In a graph of ``ge.graph_from_keras(model)`` a layer's name comes first: ``"fc2"`` is
+the output of layer ``fc2`` (the one tensor leaving its traced scope ``fc2_<n>``, e.g. its
+``Relu``, not its ``BiasAdd``), even where another reading would apply.
 
 Rule 2 wins over rule 3 even when both apply: with Keras auto-named layers ``dense`` and
 ``dense_1``, ``"dense_1/Relu"`` is an exact suffix of ``".../dense_1/Relu"`` (the traced
@@ -36,6 +41,8 @@ from __future__ import annotations
 import difflib
 import re
 import warnings
+import weakref
+from collections.abc import Iterable
 from typing import Any
 
 import tensorflow as tf
@@ -48,9 +55,23 @@ from graph_editor.errors import (
     GraphMismatchError,
 )
 
-__all__ = ["resolve_tensor", "resolve_tensors", "tensor_names"]
+__all__ = [
+    "resolve_tensor",
+    "resolve_tensors",
+    "resolve_scope",
+    "tensor_names",
+    "note_keras_layers",
+]
 
 _MAX_CANDIDATES = 6
+#: graph of ``ge.graph_from_keras`` -> the names of the model's layers
+_KERAS_LAYERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def note_keras_layers(graph: tf.Graph, layer_names: Iterable[str]) -> None:
+    """Remember that ``graph`` traces a Keras model with these layers: their names then
+    resolve to the layers' output tensors (see the module docstring)."""
+    _KERAS_LAYERS[graph] = frozenset(layer_names)
 
 
 def _split(name: str) -> tuple[str, int | None]:
@@ -116,7 +137,8 @@ def _closest(graph: tf.Graph, name: str) -> list[str]:
         for n in by_base[b]:
             if len(close) < _MAX_CANDIDATES and n not in close:
                 close.append(n)
-    return close
+    layers = sorted(_KERAS_LAYERS.get(graph, ()))  # a Keras model's layer names come first
+    return (difflib.get_close_matches(name, layers, n=3, cutoff=0.5) + close)[:_MAX_CANDIDATES]
 
 
 def _output(op: tf.Operation, index: int, name: str) -> tf.Tensor:
@@ -151,7 +173,7 @@ def resolve_tensor(graph: tf.Graph, name: Any, what: str = "tensor") -> tf.Tenso
     if isinstance(name, tf.Tensor):
         if getattr(name, "graph", None) is not graph:  # eager tensors have no graph
             raise GraphMismatchError(
-                f"The {what} '{getattr(name, 'name', name)}' is not in the edited graph "
+                f"The {what} '{getattr(name, 'name', name)}' is not in the given graph "
                 f"'{getattr(graph, 'name', graph)}'. Pass a tensor of that graph or its name "
                 "(graphs from ge.graph_from_function are copies: look tensors up by name)."
             )
@@ -161,6 +183,10 @@ def resolve_tensor(graph: tf.Graph, name: Any, what: str = "tensor") -> tf.Tenso
             f"Expected a tensor or a tensor name for {what}, got {util._describe(name)}."
         )
     op_name, index = _split(name)
+    if index is None and op_name in _KERAS_LAYERS.get(graph, ()):
+        out = _layer_output(graph, op_name, what)
+        if out is not None:
+            return out
     op = _get_op(graph, op_name)
     if op is not None:
         return _output(op, index or 0, name)
@@ -197,16 +223,15 @@ def resolve_tensor(graph: tf.Graph, name: Any, what: str = "tensor") -> tf.Tenso
             return out
     close = _closest(graph, name)
     hint = f" Closest names: {close}." if close else ""
+    as_op = f"no op '{op_name}' whose output 0 is '{op_name}:0', " if index is None else ""
     raise GraphEditKeyError(
-        f"No tensor named '{name}' (nor any name ending in '/{name}', with or without "
+        f"No tensor named '{name}' ({as_op}nor any name ending in '/{name}', with or without "
         f"'_<n>' trace suffixes on its scopes) in graph '{getattr(graph, 'name', '')}'.{hint}"
     )
 
 
-def _scope_output(graph: tf.Graph, scope: str, what: str) -> tf.Tensor | None:
-    """The one tensor that leaves the unique name scope ``scope`` (each of its components
-    may carry a ``_<n>`` trace suffix): a Keras layer's output, by the layer's name."""
-    res = _component_res(scope.split("/"))
+def _scopes_matching(graph: tf.Graph, res: list[re.Pattern]) -> dict[str, list[tf.Operation]]:
+    """Name scopes (``"a/b_1/"``) whose last components match ``res``, each with its ops."""
     k = len(res)
     prefixes: dict[str, list[tf.Operation]] = {}
     for op in graph.get_operations():
@@ -215,9 +240,37 @@ def _scope_output(graph: tf.Graph, scope: str, what: str) -> tf.Tensor | None:
             if all(r.fullmatch(c) for r, c in zip(res, comps[start:start + k])):
                 prefixes.setdefault("/".join(comps[:start + k]) + "/", []).append(op)
                 break
+    return prefixes
+
+
+def _layer_output(graph: tf.Graph, layer: str, what: str) -> tf.Tensor | None:
+    """The output of Keras layer ``layer`` in a traced model: the one tensor leaving its
+    scope ``<layer>_<n>``. None when the layer has no such scope (an ``Input``)."""
+    prefixes = _scopes_matching(graph, [re.compile(re.escape(layer) + _TRACE)])
+    if len(prefixes) > 1:
+        raise GraphEditKeyError(
+            f"The {what} '{layer}' names a Keras layer traced {len(prefixes)} times (scopes "
+            f"{sorted(prefixes)[:_MAX_CANDIDATES]}): the layer is called more than once. "
+            "Name a tensor of one call, e.g. '<scope>/<op>'."
+        )
+    if not prefixes:
+        return None
+    (prefix, ops), = prefixes.items()
+    return _leaving(prefix, ops, layer, what)
+
+
+def _scope_output(graph: tf.Graph, scope: str, what: str) -> tf.Tensor | None:
+    """The one tensor that leaves the unique name scope ``scope`` (each of its components
+    may carry a ``_<n>`` trace suffix): a Keras layer's output, by the layer's name."""
+    prefixes = _scopes_matching(graph, _component_res(scope.split("/")))
     if len(prefixes) != 1:
         return None
     (prefix, ops), = prefixes.items()
+    return _leaving(prefix, ops, scope, what)
+
+
+def _leaving(prefix: str, ops: list[tf.Operation], scope: str, what: str) -> tf.Tensor | None:
+    """The one tensor of ``ops`` (the ops of scope ``prefix``) consumed outside them."""
     inside = set(ops)
     leaving = [t for op in ops for t in op.outputs
                if any(c not in inside for c in t.consumers())]
@@ -301,3 +354,76 @@ def resolve_tensors(graph: tf.Graph, names: Any, what: str = "tensor") -> list[t
             f"{util._describe(names)}."
         ) from None
     return [resolve_tensor(graph, n, what) for n in items]
+
+
+def _all_scopes(graph: tf.Graph) -> set[str]:
+    """Every name scope of ``graph`` (``"a"``, ``"a/b"``), op names that are scopes included."""
+    scopes: set[str] = set()
+    for op in graph.get_operations():
+        name = op.name
+        cut = name.rfind("/")
+        while cut > 0 and name[:cut] not in scopes:
+            scopes.add(name[:cut])
+            cut = name.rfind("/", 0, cut)
+    return scopes
+
+
+def _closest_scopes(graph: tf.Graph, scopes: set[str], scope: str) -> list[str]:
+    """Scopes closest to ``scope``: a Keras model's layer names, then whole scopes, then
+    scopes whose last component, trace suffixes removed, is close to ``scope``'s."""
+    layers = sorted(_KERAS_LAYERS.get(graph, ()))
+    close = difflib.get_close_matches(scope, layers, n=3, cutoff=0.5)
+    ordered = sorted(scopes)
+    close += difflib.get_close_matches(scope, ordered, n=_MAX_CANDIDATES, cutoff=0.5)
+    by_base: dict[str, list[str]] = {}
+    for s in ordered:
+        by_base.setdefault(re.sub(r"(_\d+)+$", "", s.rsplit("/", 1)[-1]), []).append(s)
+    base = scope.rsplit("/", 1)[-1]
+    for b in difflib.get_close_matches(base, list(by_base), n=_MAX_CANDIDATES, cutoff=0.6):
+        close += by_base[b]
+    return list(dict.fromkeys(close))[:_MAX_CANDIDATES]
+
+
+def resolve_scope(graph: tf.Graph, scope: str, what: str = "scope") -> str:
+    """The name scope of ``graph`` (without its trailing ``/``) that ``scope`` designates.
+
+    The same rules as :func:`resolve_tensor`, for scopes: the exact scope; else a unique
+    scope ending with ``scope`` at a ``/`` boundary; else a unique one when each of the
+    graph's components may carry one ``_<n>`` trace suffix (a Keras layer ``fc1`` traced in
+    scope ``functional_1/fc1_1``). In a graph of ``ge.graph_from_keras`` a layer's name
+    means the layer's traced scope first.
+
+    Raises:
+        GraphEditKeyError: no such scope, or several match (the message lists the closest
+            or the matching scopes).
+        GraphEditTypeError: ``scope`` is not a string.
+
+    Example:
+        >>> ge._names.resolve_scope(graph, "fc1")
+        'functional_1/fc1_1'
+    """
+    if not isinstance(scope, str) or not scope.strip("/"):
+        raise GraphEditTypeError(f"Expected a name scope for {what}, got {util._describe(scope)}.")
+    scope = scope.strip("/")
+    scopes = _all_scopes(graph)
+    if scope in scopes:
+        return scope
+    if scope in _KERAS_LAYERS.get(graph, ()):
+        traced = _scopes_matching(graph, [re.compile(re.escape(scope) + _TRACE)])
+        if len(traced) == 1:
+            return next(iter(traced))[:-1]
+    for found in ([s for s in scopes if s.endswith("/" + scope)],
+                  [p[:-1] for p in _scopes_matching(graph, _component_res(scope.split("/")))]):
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise GraphEditKeyError(
+                f"The {what} '{scope}' is ambiguous: it matches {len(found)} name scopes: "
+                f"{sorted(found)[:_MAX_CANDIDATES]}. Give a longer suffix or the full scope."
+            )
+    close = _closest_scopes(graph, scopes, scope)
+    hint = f" Closest names: {close}." if close else ""
+    raise GraphEditKeyError(
+        f"No name scope '{scope}' (nor any scope ending in '/{scope}', with or without "
+        f"'_<n>' trace suffixes) in graph '{getattr(graph, 'name', '')}'.{hint}"
+    )

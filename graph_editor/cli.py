@@ -335,10 +335,7 @@ def _cmd_draw(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     obj: Any = model.graph
     if args.scope:
-        scope_ops = select.get_name_scope_ops(model.graph, args.scope)
-        if not scope_ops:
-            raise CommandError(f"no op under scope '{args.scope}' in '{model.path}'", 2)
-        obj = SubGraphView(scope_ops)
+        obj = SubGraphView(select.get_name_scope_ops(model.graph, _scope(model, args.scope)))
     n_ops = len(obj.ops) if isinstance(obj, SubGraphView) else len(model.graph.get_operations())
     title = f"{model.path.name}{' / ' + args.scope if args.scope else ''}"
     if fmt == "html":
@@ -350,6 +347,17 @@ def _cmd_draw(args: argparse.Namespace) -> int:
     _draw_graphviz(args, obj, out, title)
     print(f"wrote {out} ({n_ops} ops)")
     return 0
+
+
+def _scope(model: _Model, scope: str) -> str:
+    """The graph's name scope that ``--scope`` names (the library's name rules: a unique
+    suffix, trace suffixes, a Keras layer's name)."""
+    from graph_editor import _names
+
+    try:
+        return _names.resolve_scope(model.graph, scope, "--scope")
+    except GraphEditError as e:
+        raise CommandError(f"{_one_line(e)} (in '{model.path}')", 2) from e
 
 
 def _draw_html(args: argparse.Namespace, obj: Any, out: Path, title: str) -> None:

@@ -195,6 +195,38 @@ def test_draw_bad_inputs_write_nothing(models, tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_draw_scope_follows_the_library_name_rules(models, tmp_path, capsys):
+    # --scope is resolved like every ge name: exact, a unique suffix, trace suffixes (a Keras
+    # layer "enc" traced in scope "enc_1"), else the closest names
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, 4], name="x")
+        with tf.name_scope("net"), tf.name_scope("enc_1"):
+            h = tf.nn.relu(tf.matmul(x, tf.ones([4, 2]), name="mm"), name="h")
+        tf.identity(h, name="y")
+    pb = tmp_path / "nested.pb"
+    pb.write_bytes(g.as_graph_def().SerializeToString())
+    for given in ("net/enc_1", "enc_1", "enc"):
+        out_file = tmp_path / f"{given.replace('/', '_')}.dot"
+        code, out, err = _run(capsys, ["draw", str(pb), "-o", str(out_file), "--scope", given])
+        assert code == 0 and "(3 ops)" in out, (given, err)  # ones, mm, h
+        assert out_file.read_text().count("#fde68a") == 3
+    code, _, err = _run(capsys, ["draw", str(models / "model.pb"), "-o",
+                                 str(tmp_path / "x.dot"), "--scope", "blok"])
+    line = _one_error_line(err, "draw")
+    assert code == 2 and "No name scope 'blok'" in line and "Closest names: ['block']" in line
+    assert not (tmp_path / "x.dot").exists()
+
+
+def test_cut_at_an_unknown_name_lists_the_closest_names(models, tmp_path, capsys):
+    code, _, err = _run(capsys, ["cut", str(models / "saved"), "--at", "mdi", "-o",
+                                 str(tmp_path / "cut")])
+    line = _one_error_line(err, "cut")
+    assert code == 2 and "No tensor named 'mdi'" in line
+    assert re.search(r"Closest names: \[[^]]*'StatefulPartitionedCall/mid:0'", line), line
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_draw_svg_without_graphviz(models, tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "graphviz", None)
     monkeypatch.setattr(shutil, "which", lambda *a, **k: None)
