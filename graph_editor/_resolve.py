@@ -76,12 +76,12 @@ def whole_graph(obj: Any, what: str, signature: Any = None) -> tuple[tf.Graph, b
         if signature is None:
             raise GraphEditValueError(
                 f"{what}: a tf.function has no graph until it is traced. Pass "
-                "signature=[tf.TensorSpec(...), ...] where offered, or a concrete function "
-                "(fn.get_concrete_function(...))."
+                "input_specs=[tf.TensorSpec(...), ...] (its input signature) where offered, or "
+                "a concrete function (fn.get_concrete_function(...))."
             )
         if not isinstance(signature, (list, tuple)):
             raise GraphEditTypeError(
-                f"{what}: signature must be a list of tf.TensorSpec, got "
+                f"{what}: input_specs must be a list of tf.TensorSpec, got "
                 f"{util._describe(signature)}."
             )
         return obj.get_concrete_function(*signature).graph, True

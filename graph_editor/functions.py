@@ -29,7 +29,7 @@ from __future__ import annotations
 import warnings
 import weakref
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import tensorflow as tf
 
@@ -50,7 +50,11 @@ __all__ = [
     "resolve_tensor",
     "resolve_tensors",
     "function_inputs",
+    "ConcreteFunction",
 ]
+
+#: What the verbs of this module return: ``tf.types.experimental.ConcreteFunction``.
+ConcreteFunction: TypeAlias = tf.types.experimental.ConcreteFunction
 
 _CALL_OPS = frozenset({"PartitionedCall", "StatefulPartitionedCall"})
 
@@ -103,7 +107,7 @@ def _check_captures(graph: tf.Graph, what: str) -> None:
             )
 
 
-def graph_from_function(fn: Any, *args_or_specs: Any, inline: bool = True) -> tf.Graph:
+def graph_from_function(fn: Any, *input_specs: Any, inline: bool = True) -> tf.Graph:
     """An editable copy of the graph of a ``tf.function`` or ``ConcreteFunction``.
 
     The copy is a fresh ``FuncGraph``: its inputs are the function's arguments followed by the
@@ -111,9 +115,9 @@ def graph_from_function(fn: Any, *args_or_specs: Any, inline: bool = True) -> tf
     ``structured_outputs`` are the function's. The source function is not touched.
 
     Args:
-        fn: a ``tf.function`` (traced with ``args_or_specs``), a ``ConcreteFunction``, or a
+        fn: a ``tf.function`` (traced with ``input_specs``), a ``ConcreteFunction``, or a
             plain callable (wrapped in ``tf.function``).
-        *args_or_specs: example arguments or ``tf.TensorSpec``s to trace ``fn`` with.
+        *input_specs: ``tf.TensorSpec``s (or example arguments) to trace ``fn`` with.
         inline: inline nested function calls (``StatefulPartitionedCall``) so the real ops
             are visible, e.g. ``StatefulPartitionedCall/dense_1/BiasAdd``.
 
@@ -131,7 +135,7 @@ def graph_from_function(fn: Any, *args_or_specs: Any, inline: bool = True) -> tf
         >>> [t.name for t in g.outputs]
         ['Identity:0']
     """
-    cf = _resolve.concrete_function(fn, args_or_specs, "graph_from_function")
+    cf = _resolve.concrete_function(fn, input_specs, "graph_from_function")
     src = cf.graph
     _check_captures(src, f"Function '{cf.name}'")
     gd = None
@@ -448,7 +452,8 @@ def _specs_for(ts: list[tf.Tensor]) -> tuple:
     )
 
 
-def function_from_graph(graph: tf.Graph, inputs: Any = None, outputs: Any = None) -> Any:
+def function_from_graph(graph: tf.Graph, inputs: Any = None, outputs: Any = None
+                        ) -> ConcreteFunction:
     """A callable (a ``ConcreteFunction``) computing ``outputs`` from ``inputs`` in ``graph``.
 
     Only the ops the outputs need are compiled. Variables captured by the graph stay the
@@ -568,7 +573,7 @@ def _cut(graph: tf.Graph, at: Any) -> tuple[list[tf.Tensor], set]:
     return _function_cut.cut(graph, at, function_inputs(graph))
 
 
-def crossing_tensors(fn_or_graph: Any, at: Any, *specs: Any) -> list[str]:
+def crossing_tensors(fn_or_graph: Any, at: Any, *input_specs: Any) -> list[str]:
     """Names of every tensor crossing a cut at ``at``, in the order ``head`` returns them.
 
     The order: the ``at`` tensors as given, then the other tensors the tail needs from the
@@ -577,11 +582,11 @@ def crossing_tensors(fn_or_graph: Any, at: Any, *specs: Any) -> list[str]:
     tail recomputes them.
 
     Args:
-        fn_or_graph: a function (traced with ``specs``), a Keras model (its
-            ``ge.graph_from_keras`` graph) or a graph from :func:`graph_from_function`.
+        fn_or_graph: a function (traced with ``input_specs``), a Keras model, or a graph
+            from :func:`graph_from_function`.
         at: a tensor, a name or a list of them (names of the editable graph; a unique suffix
-            works).
-        *specs: example arguments or ``tf.TensorSpec``s for a ``tf.function``.
+            works; for a Keras model, a layer's name means the layer's output).
+        *input_specs: ``tf.TensorSpec``s (or example arguments) for a ``tf.function``.
 
     Raises:
         CutError: a cut tensor does not depend on the inputs, or the outputs do not depend
@@ -598,12 +603,13 @@ def crossing_tensors(fn_or_graph: Any, at: Any, *specs: Any) -> list[str]:
         >>> ge.crossing_tensors(fn, "block1:0", spec)
         ['block1:0', 'stem:0']
     """
-    graph = _as_graph(fn_or_graph, specs, "crossing_tensors")
+    graph = _as_graph(fn_or_graph, input_specs, "crossing_tensors")
     ts, _ = _cut(graph, at)
     return [t.name for t in ts]
 
 
-def split_function(fn: Any, at: Any, *specs: Any) -> tuple[Any, Any]:
+def split_function(fn: Any, at: Any, *input_specs: Any
+                   ) -> tuple[ConcreteFunction, ConcreteFunction]:
     """Cut a function in two at tensor(s) ``at``: ``tail(*head(x))`` equals ``fn(x)``.
 
     ``head`` takes the source's arguments and always returns a tuple: the crossing tensors
@@ -613,8 +619,9 @@ def split_function(fn: Any, at: Any, *specs: Any) -> tuple[Any, Any]:
     Args:
         fn: a ``tf.function``, ``ConcreteFunction``, callable, Keras model, or a graph from
             :func:`graph_from_function`.
-        at: tensor(s) or name(s) to cut at.
-        *specs: example arguments or ``tf.TensorSpec``s for a ``tf.function``.
+        at: tensor(s) or name(s) to cut at (for a Keras model, a layer's name means the
+            layer's output).
+        *input_specs: ``tf.TensorSpec``s (or example arguments) for a ``tf.function``.
 
     Returns:
         ``(head, tail)``, two ``ConcreteFunction``s.
@@ -630,7 +637,7 @@ def split_function(fn: Any, at: Any, *specs: Any) -> tuple[Any, Any]:
         >>> head, tail = ge.split_function(fn, "h:0", spec)
         >>> np.testing.assert_allclose(tail(*head(x)), fn(x))
     """
-    graph = _as_graph(fn, specs, "split_function")
+    graph = _as_graph(fn, input_specs, "split_function")
     crossing, drop = _cut(graph, at)
     source = _SOURCES.get(graph)
     args = function_inputs(graph)
@@ -648,7 +655,8 @@ def split_function(fn: Any, at: Any, *specs: Any) -> tuple[Any, Any]:
     return _compile(head_g), _compile(tail_g)
 
 
-def insert_at(fn: Any, at: Any, op_fn: Callable[[tf.Tensor], Any], *specs: Any) -> Any:
+def insert_at(fn: Any, at: Any, op_fn: Callable[[tf.Tensor], Any], *input_specs: Any
+              ) -> ConcreteFunction:
     """A copy of ``fn`` in which every consumer of ``at`` reads ``op_fn(at)`` instead.
 
     ``op_fn`` is called once per tensor, inside the editable graph (create ops with plain
@@ -657,12 +665,15 @@ def insert_at(fn: Any, at: Any, op_fn: Callable[[tf.Tensor], Any], *specs: Any) 
     output becomes ``op_fn(at)`` too.
 
     Args:
-        fn: a ``tf.function``, ``ConcreteFunction`` or callable (traced with ``specs``), a
-            Keras model (``specs``: its input specs, default its own), or a graph from
-            :func:`graph_from_function` (left unchanged: a copy is edited).
-        at: a tensor name (or tensor of the editable graph), or a list of them.
+        fn: a ``tf.function``, ``ConcreteFunction`` or callable (traced with
+            ``input_specs``), a Keras model (``input_specs``: its input specs, default its
+            own), or a graph from :func:`graph_from_function` (left unchanged: a copy is
+            edited).
+        at: a tensor name (or tensor of the editable graph), or a list of them. For a Keras
+            model a layer's name means the layer's output (``"fc2"``: its activation, not
+            its ``BiasAdd``).
         op_fn: ``tensor -> tensor``.
-        *specs: example arguments or ``tf.TensorSpec``s for a ``tf.function``.
+        *input_specs: ``tf.TensorSpec``s (or example arguments) for a ``tf.function``.
 
     Returns:
         A ``ConcreteFunction`` called like ``fn``, reading ``fn``'s variables.
@@ -683,7 +694,7 @@ def insert_at(fn: Any, at: Any, op_fn: Callable[[tf.Tensor], Any], *specs: Any) 
     """
     if not callable(op_fn):
         raise GraphEditTypeError(f"insert_at: op_fn must be callable, got {util._describe(op_fn)}.")
-    graph = _as_graph(fn, specs, "insert_at")
+    graph = _as_graph(fn, input_specs, "insert_at")
     targets = resolve_tensors(graph, at, "insert_at tensor")
     if graph is fn:  # a graph given by the caller: edit a copy, not the caller's graph
         graph = _clone(graph)

@@ -17,17 +17,21 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tensorflow as tf
 
-from graph_editor import _tf, functions, util
+from graph_editor import _names, _tf, functions, util
 from graph_editor.errors import (
     CutError,
     GraphEditKeyError,
     GraphEditTypeError,
     GraphEditValueError,
+    _renamed_argument,
 )
+
+if TYPE_CHECKING:
+    import keras
 
 __all__ = ["graph_from_keras", "split_keras_model", "keras_crossing_tensors"]
 
@@ -67,7 +71,8 @@ def graph_from_keras(model: Any, input_specs: Any = None) -> tf.Graph:
 
     Returns:
         The graph of :func:`graph_editor.graph_from_function`; its captures are the model's
-        variables. Compile it back with ``ge.function_from_graph``.
+        variables. Compile it back with ``ge.function_from_graph``. In this graph a layer's
+        name (``"fc2"``) names the layer's output tensor wherever ge takes tensor names.
 
     Example:
         >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, name="fc1"),
@@ -94,7 +99,9 @@ def graph_from_keras(model: Any, input_specs: Any = None) -> tf.Graph:
         def forward(*xs):
             return model(list(xs), training=False)
 
-    return functions.graph_from_function(tf.function(forward), *input_specs)
+    graph = functions.graph_from_function(tf.function(forward), *input_specs)
+    _names.note_keras_layers(graph, [layer.name for layer in model.layers])
+    return graph
 
 
 # --------------------------------------------------------------------------------------------
@@ -143,7 +150,7 @@ def _cut_tensors(model: Any, layer_names: list[str], nodes: list) -> list:
             close = difflib.get_close_matches(name, names, n=5, cutoff=0.4)
             raise GraphEditKeyError(
                 f"Model '{model.name}' has no layer named '{name}' in its graph. "
-                f"Closest: {close or names[:8]}."
+                f"Closest names: {close or names[:8]}."
             )
         if len(found) > 1:
             raise GraphEditValueError(
@@ -156,11 +163,18 @@ def _cut_tensors(model: Any, layer_names: list[str], nodes: list) -> list:
     return cut
 
 
-def keras_crossing_tensors(model: Any, layer_name: str | list[str]) -> list:
-    """Symbolic Keras tensors crossing a cut after ``layer_name`` (layer outputs first).
+def keras_crossing_tensors(model: Any, at: str | list[str] | None = None, *,
+                           layer_name: str | list[str] | None = None) -> list[keras.KerasTensor]:
+    """Symbolic Keras tensors crossing a cut after layer(s) ``at`` (layer outputs first).
 
     The other crossing tensors (skip connections, inputs used after the cut) follow in the
     model's layer order.
+
+    Args:
+        model: a Sequential (built with ``keras.Input``) or functional Keras 3 model.
+        at: the name of the layer after which to cut, or a list of names.
+        layer_name: deprecated spelling of ``at`` (warns
+            :class:`~graph_editor.errors.GraphEditDeprecationWarning`).
 
     Raises:
         GraphEditKeyError: no such layer (the message lists the closest names).
@@ -174,9 +188,10 @@ def keras_crossing_tensors(model: Any, layer_name: str | list[str]) -> list:
         >>> crossing[0] is b1, crossing[1] is x
         (True, True)
     """
+    at = _renamed_argument("keras_crossing_tensors", "at", at, "layer_name", layer_name)
     _check_model(model, "keras_crossing_tensors")
-    inputs, outputs = _model_io(model, "split_keras_model")
-    names = [layer_name] if isinstance(layer_name, str) else list(layer_name)
+    inputs, outputs = _model_io(model, "keras_crossing_tensors")
+    names = [at] if isinstance(at, str) else list(at)
     nodes = _model_nodes(outputs)
     cut = _cut_tensors(model, names, nodes)
     cut_ids = {id(t) for t in cut}
@@ -216,8 +231,10 @@ def keras_crossing_tensors(model: Any, layer_name: str | list[str]) -> list:
     return cut + rest
 
 
-def split_keras_model(model: Any, layer_name: str | list[str]) -> tuple[Any, Any]:
-    """Cut a Keras model after layer ``layer_name``: ``model_b(model_a(x))`` equals ``model(x)``.
+def split_keras_model(model: Any, at: str | list[str] | None = None, *,
+                      layer_name: str | list[str] | None = None
+                      ) -> tuple[keras.Model, keras.Model]:
+    """Cut a Keras model after layer ``at``: ``model_b(model_a(x))`` equals ``model(x)``.
 
     Both halves are Keras functional models built on the original layers (no clone, no
     weight copy): they share the original weights. When other tensors cross the cut (skip
@@ -226,7 +243,9 @@ def split_keras_model(model: Any, layer_name: str | list[str]) -> tuple[Any, Any
 
     Args:
         model: a Sequential (built with ``keras.Input``) or functional Keras 3 model.
-        layer_name: the layer after which to cut (or a list of layer names).
+        at: the name of the layer after which to cut (or a list of layer names).
+        layer_name: deprecated spelling of ``at`` (warns
+            :class:`~graph_editor.errors.GraphEditDeprecationWarning`).
 
     Returns:
         ``(model_a, model_b)``.
@@ -243,16 +262,17 @@ def split_keras_model(model: Any, layer_name: str | list[str]) -> tuple[Any, Any
         >>> x = np.ones([3, 4], np.float32)
         >>> np.testing.assert_allclose(model_b(model_a(x)), model(x), rtol=1e-6)
     """
+    at = _renamed_argument("split_keras_model", "at", at, "layer_name", layer_name)
     keras = _keras()
     _check_model(model, "split_keras_model")
     inputs, outputs = _model_io(model, "split_keras_model")
-    crossing = keras_crossing_tensors(model, layer_name)
+    crossing = keras_crossing_tensors(model, at)
     single_in = inputs[0] if len(inputs) == 1 else inputs
     single_out = outputs[0] if len(outputs) == 1 else outputs
     out_ids = {id(t) for t in outputs}
     if all(id(t) in out_ids for t in crossing):
         raise CutError(
-            f"Cutting model '{model.name}' after {layer_name!r} leaves no layer for model_b: "
+            f"Cutting model '{model.name}' after {at!r} leaves no layer for model_b: "
             "those are the model's outputs. Cut at an earlier layer."
         )
     mid = crossing[0] if len(crossing) == 1 else crossing

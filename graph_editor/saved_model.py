@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +63,11 @@ class EditableSavedModel:
         self.path = path
         self.loaded = loaded
 
-    def function(self) -> Any:
+    def function(self) -> Callable[..., dict[str, tf.Tensor]]:
         """The edited signature as a callable taking the inputs as keywords.
+
+        It returns the outputs by name; its ``concrete_function`` attribute is the
+        ``ConcreteFunction`` it calls (the inputs positionally, in ``self.inputs`` order).
 
         Example:
             >>> sm.function()(x=np.ones([2, 4], np.float32))["y"]  # doctest: +SKIP
@@ -74,7 +78,7 @@ class EditableSavedModel:
             self.graph, inputs=[self.inputs[k] for k in keys], outputs=dict(self.outputs)
         )
 
-        def call(**kwargs: Any) -> Any:
+        def call(**kwargs: Any) -> dict[str, tf.Tensor]:
             missing = [k for k in keys if k not in kwargs]
             if missing or len(kwargs) != len(keys):
                 raise GraphEditTypeError(

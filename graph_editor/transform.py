@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import tensorflow as tf
 
@@ -586,13 +586,16 @@ def _id_window(graph: tf.Graph, replaced: list[tf.Tensor], targets: list[tf.Tens
     return lambda op: lo <= op_id(op) <= hi
 
 
+_Targets = TypeVar("_Targets")
+
+
 def graph_replace(
-    target_ts: Any,
+    target_ts: _Targets,
     replacement_ts: Mapping[Any, tf.Tensor] | Sequence[tuple[tf.Tensor, tf.Tensor]],
     dst_scope: str = "",
     src_scope: str = "",
     reuse_dst_scope: bool = False,
-) -> Any:
+) -> _Targets:
     """Recompute ``target_ts`` with ``replacement_ts`` substituted, in the same graph.
 
     The ops downstream of the replaced tensors and upstream of the targets (control edges
