@@ -108,6 +108,7 @@ _EXPORTS: dict[str, str] = {
     ),
     **dict.fromkeys(
         (
+            "CutPoint",
             "Problem",
             "find_cut_points",
             "validate",
@@ -334,6 +335,7 @@ if TYPE_CHECKING:  # static analysers and IDEs see the eager imports
         split_keras_model,
     )
     from graph_editor.lint import (  # noqa: F401
+        CutPoint,
         Problem,
         find_cut_points,
         validate,
@@ -586,6 +588,7 @@ __all__ = [
     "validate",
     "find_cut_points",
     "Problem",
+    "CutPoint",
     # offline viewer
     "viewer",
     "view",

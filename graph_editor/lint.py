@@ -12,7 +12,8 @@
 
 - :func:`find_cut_points` lists the tensors through which every path from some inputs to
   some outputs flows: the places where a model can be cut into a head and a tail that
-  exchange a single tensor (dominators of the outputs, computed with networkx).
+  exchange a single tensor (dominators of the outputs, computed with networkx), as
+  :class:`CutPoint` objects: tensor names that also carry their tensor.
 """
 
 from __future__ import annotations
@@ -25,15 +26,16 @@ import networkx as nx
 import tensorflow as tf
 
 from graph_editor import _frames, _resolve, _tf, util
+from graph_editor._names import resolve_tensors
 from graph_editor.errors import (
-    GraphEditKeyError,
     GraphEditTypeError,
     GraphEditValueError,
     GraphValidationError,
+    _renamed_argument,
 )
 from graph_editor.subgraph import SubGraphView
 
-__all__ = ["Problem", "validate", "find_cut_points"]
+__all__ = ["Problem", "CutPoint", "validate", "find_cut_points"]
 
 #: Ops whose data input closes a v1 while loop (a legitimate cycle).
 _LOOP_BACK_EDGE_TYPES = frozenset({"NextIteration", "RefNextIteration"})
@@ -453,31 +455,44 @@ def _resolve_fn(graph_or_fn: Any, signature: Any) -> tuple[tf.Graph, bool]:
 
 
 def _tensor_list(graph: tf.Graph, ts: Any, what: str) -> list[tf.Tensor]:
-    if isinstance(ts, (str, tf.Tensor)):
-        ts = [ts]
-    result = []
-    for t in ts:
-        if isinstance(t, str):
-            name = t if ":" in t else f"{t}:0"
-            try:
-                t = graph.get_tensor_by_name(name)
-            except (KeyError, ValueError) as e:
-                raise GraphEditKeyError(
-                    f"find_cut_points: no tensor named '{name}' in the graph ({what})."
-                ) from e
-        elif not isinstance(t, tf.Tensor):
-            raise GraphEditTypeError(
-                f"find_cut_points: {what} must be tensors or tensor names, got "
-                f"{util._describe(t)}.{util._hint_for(t, 'tensor')}"
-            )
-        elif t.graph is not graph:
-            raise GraphEditValueError(
-                f"find_cut_points: {what} tensor '{t.name}' is not in the given graph."
-            )
-        result.append(t)
+    result = resolve_tensors(graph, ts, what)
     if not result:
         raise GraphEditValueError(f"find_cut_points: {what} is empty.")
     return result
+
+
+class CutPoint(str):
+    """One place to cut, from :func:`find_cut_points`: the tensor's name, carrying the tensor.
+
+    A ``CutPoint`` is a ``str`` (``"h1/Relu:0"``), so it compares equal to the name and
+    can be passed wherever ge takes a tensor name (``at=`` of ``ge.split_function``,
+    ``ge.insert_at``, ``ge.saved_model.split``...), for graphs and functions alike.
+
+    Attributes:
+        name: the tensor's name (the string itself).
+        tensor: the ``tf.Tensor`` in the graph that was searched (for a function, its
+            graph; for a Keras model, a graph of ``ge.graph_from_keras``).
+    """
+
+    tensor: tf.Tensor
+
+    def __new__(cls, tensor: tf.Tensor) -> CutPoint:
+        if not isinstance(tensor, tf.Tensor) or not hasattr(tensor, "graph"):
+            raise GraphEditTypeError(
+                f"CutPoint wraps a tensor of a graph, got {util._describe(tensor)}; "
+                "ge.find_cut_points makes them."
+            )
+        point = super().__new__(cls, tensor.name)
+        point.tensor = tensor
+        return point
+
+    @property
+    def name(self) -> str:
+        """The tensor's name, as a plain ``str``."""
+        return str.__str__(self)
+
+    def __repr__(self) -> str:
+        return f"CutPoint({str.__repr__(self)})"
 
 
 def _flow_graph(in_ts: list, out_ts: list, source: tuple, sink: tuple) -> nx.DiGraph:
@@ -523,8 +538,9 @@ def find_cut_points(
     inputs: Any = None,
     outputs: Any = None,
     *,
+    input_specs: Any = None,
     signature: Any = None,
-) -> list[Any]:
+) -> list[CutPoint]:
     """The tensors through which every path from ``inputs`` to ``outputs`` flows.
 
     Each such tensor is a place where the model can be cut in two: a head computing it
@@ -535,24 +551,29 @@ def find_cut_points(
 
     Args:
         graph_or_fn: a ``tf.Graph``; or a ``ConcreteFunction`` (anything with a ``.graph``);
-            or a ``tf.function`` together with ``signature`` (a list of ``tf.TensorSpec``
-            given to ``get_concrete_function``); without it, only a tf.function with an
-            ``input_signature`` is traced; or a Keras model (its ``ge.graph_from_keras``).
-        inputs: tensors or tensor names (``"x:0"``; ``"x"`` means ``"x:0"``). Required for a
-            graph; for a function, defaults to its arguments (captured variables and
-            constants excluded).
+            or a Keras model (its ``ge.graph_from_keras`` graph); or a ``tf.function``
+            together with ``input_specs`` (a list of ``tf.TensorSpec`` given to
+            ``get_concrete_function``); without them, only a tf.function with an
+            ``input_signature`` is traced.
+        inputs: tensors or tensor names, resolved like every ge name (``"x"`` means
+            ``"x:0"``, a unique suffix works, a Keras model's layer names mean the layers'
+            outputs). Required for a graph; for a function, defaults to its arguments
+            (captured variables and constants excluded).
         outputs: tensors or tensor names. Required for a graph; for a function, defaults
             to its outputs.
-        signature: see ``graph_or_fn``.
+        input_specs: see ``graph_or_fn``.
+        signature: deprecated spelling of ``input_specs`` (warns
+            :class:`~graph_editor.errors.GraphEditDeprecationWarning`).
 
     Returns:
-        For a graph, the cut tensors in topological order, excluding ``inputs`` and
-        ``outputs`` themselves; for a function, their names.
+        The cut points in topological order, excluding ``inputs`` and ``outputs``
+        themselves, for graphs and functions alike: :class:`CutPoint` objects, the tensors'
+        names (``str``) with the tensors as ``.tensor``.
 
     Raises:
         GraphEditValueError: the outputs do not depend on the inputs, or arguments are
             missing.
-        GraphEditKeyError: a tensor name does not exist.
+        GraphEditKeyError: an unknown or ambiguous tensor name (closest names listed).
 
     Example:
         >>> with graph.as_default():
@@ -560,10 +581,15 @@ def find_cut_points(
         ...     h1 = tf.nn.relu(x, name="h1")
         ...     h2 = tf.nn.relu(h1 * 2.0, name="h2")
         ...     y = tf.tanh(h2) + h2               # two paths from h2: no cut inside
-        >>> [t.name for t in ge.find_cut_points(graph, [x], [y])]
-        ['h1:0', 'mul:0', 'h2:0']
+        >>> points = ge.find_cut_points(graph, [x], [y])
+        >>> points
+        [CutPoint('h1:0'), CutPoint('mul:0'), CutPoint('h2:0')]
+        >>> points[2].tensor.op.type
+        'Relu'
     """
-    graph, is_fn = _resolve_fn(graph_or_fn, signature)
+    input_specs = _renamed_argument("find_cut_points", "input_specs", input_specs,
+                                    "signature", signature, required=False)
+    graph, is_fn = _resolve_fn(graph_or_fn, input_specs)
     if inputs is None:
         if not is_fn:
             raise GraphEditValueError("find_cut_points: pass inputs=[...] for a tf.Graph.")
@@ -597,6 +623,4 @@ def find_cut_points(
             chain.append(node)
         node = idom[node]
     chain.reverse()
-    if is_fn:
-        return chain
-    return [graph.get_tensor_by_name(name) for name in chain]
+    return [CutPoint(graph.get_tensor_by_name(name)) for name in chain]

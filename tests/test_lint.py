@@ -280,7 +280,11 @@ def test_cut_points_on_a_chain():
     assert _names(ge.find_cut_points(g, "x", "y:0")) == ["a:0", "b:0", "c:0"]
     assert _names(ge.find_cut_points(g, [a], [c])) == ["b:0"]
     assert ge.find_cut_points(g, [x], [a]) == []
-    assert all(isinstance(t, tf.Tensor) for t in ge.find_cut_points(g, [x], [y]))
+    # one record type for graphs and functions: the name (a str) carrying the tensor
+    points = ge.find_cut_points(g, [x], [y])
+    assert all(isinstance(p, ge.CutPoint) and isinstance(p, str) for p in points)
+    assert points == ["a:0", "b:0", "c:0"]
+    assert all(p.tensor is t for p, t in zip(points, [a, b, c], strict=True))
 
 
 def test_cut_points_on_the_diamond(diamond):
@@ -356,8 +360,13 @@ def test_cut_points_of_functions():
         return tf.tanh(h, name="t") * 2.0
 
     spec = [tf.TensorSpec([3], tf.float32)]
-    names = ge.find_cut_points(fn, signature=spec)
+    names = ge.find_cut_points(fn, input_specs=spec)
     assert names[:2] == ["h:0", "t:0"] and all(isinstance(n, str) for n in names)
+    assert all(isinstance(n, ge.CutPoint) and n.tensor.name == n for n in names)
+    with pytest.warns(ge.GraphEditDeprecationWarning, match="'input_specs'"):
+        assert ge.find_cut_points(fn, signature=spec) == names  # the old spelling works
+    with pytest.raises(ge.GraphEditTypeError, match="both"):
+        ge.find_cut_points(fn, input_specs=spec, signature=spec)
     cf = fn.get_concrete_function(*spec)
     assert ge.find_cut_points(cf) == names
     assert ge.find_cut_points(cf, ["h:0"], ["t:0"]) == []
@@ -410,7 +419,7 @@ def test_cut_points_match_brute_force_on_random_dags(seed):
     assert {t.name for t in got} == _brute_force_cut_points(g, [x], [y])
     # topological order: each cut point is upstream of the next
     order = {op.name: i for i, op in enumerate(g.get_operations())}
-    assert [order[t.op.name] for t in got] == sorted(order[t.op.name] for t in got)
+    assert [order[t.tensor.op.name] for t in got] == sorted(order[t.tensor.op.name] for t in got)
 
 
 def test_a_cut_point_really_cuts_the_model():
@@ -419,7 +428,7 @@ def test_a_cut_point_really_cuts_the_model():
         x = tf.compat.v1.placeholder(tf.float32, [None, 4], name="x")
         h = tf.nn.relu(x * 2.0, name="h")
         y = tf.reduce_sum(tf.tanh(h) + h, axis=1, name="y")
-    (cut, *_) = ge.find_cut_points(g, [x], [y])
+    (cut, *_) = (p.tensor for p in ge.find_cut_points(g, [x], [y]))
     xv = np.arange(8, dtype=np.float32).reshape(2, 4) - 3
     with tf.compat.v1.Session(graph=g) as sess:
         mid, ref = sess.run([cut, y], {x: xv})
