@@ -399,7 +399,10 @@ def resolve_scope(graph: tf.Graph, scope: str, what: str = "scope") -> str:
         GraphEditTypeError: ``scope`` is not a string.
 
     Example:
-        >>> ge._names.resolve_scope(graph, "fc1")
+        >>> g = tf.Graph()
+        >>> with g.as_default(), tf.name_scope("functional_1"), tf.name_scope("fc1_1"):
+        ...     w = tf.constant(1.0, name="w")
+        >>> ge._names.resolve_scope(g, "fc1")
         'functional_1/fc1_1'
     """
     if not isinstance(scope, str) or not scope.strip("/"):
