@@ -113,6 +113,25 @@ def test_keep_errors_are_those_of_the_other_passes(diamond):
         ge.strip_unused(g, [], ["e"], keep=["d", "nope"])
 
 
+def test_keep_names_resolve_like_every_other_verb():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [2], name="x")
+        with tf.name_scope("model/block"):
+            side = tf.negative(x, name="side")
+        y = tf.tanh(x, name="y")
+    # a unique suffix names the op, as in insert_at / split_function / the CLI
+    kept = ge.strip_unused(g, [], [y], keep="block/side")
+    assert "model/block/side" in {op.name for op in kept.get_operations()}
+    with tf.compat.v1.Session(graph=kept) as sess:
+        out = sess.run("model/block/side:0", {"x:0": np.array([1.0, -2.0], np.float32)})
+    np.testing.assert_allclose(out, [-1.0, 2.0])
+    with pytest.raises(ge.GraphEditKeyError, match=r"Closest names: \[.*model/block/side"):
+        ge.strip_unused(g, [], [y], keep="block/sidee")
+    with pytest.raises(ge.GraphEditKeyError, match="Closest names"):
+        ge.remove_identity(g, keep="block/sidee")
+
+
 def test_pass_submodules_import_as_the_modules_and_call_as_the_functions():
     import importlib
     import types

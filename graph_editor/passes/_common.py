@@ -8,8 +8,8 @@ from typing import Any
 import tensorflow as tf
 
 from graph_editor import _tf, util
+from graph_editor._names import resolve_tensor
 from graph_editor.errors import (
-    GraphEditKeyError,
     GraphEditTypeError,
     GraphEditValueError,
 )
@@ -82,16 +82,7 @@ def kept_ops(graph: tf.Graph, keep: Any) -> set:
         elif isinstance(item, tf.Operation):
             op = item
         elif isinstance(item, str):
-            try:
-                op = (
-                    graph.get_tensor_by_name(item).op
-                    if ":" in item
-                    else graph.get_operation_by_name(item)
-                )
-            except (KeyError, ValueError):
-                raise GraphEditKeyError(
-                    f"keep names {item!r}, which is not in the graph (use 'op' or 'op:0')."
-                ) from None
+            op = _op_named(graph, item)
         else:
             raise GraphEditTypeError(
                 f"keep holds tensors, ops or names, got {util._describe(item)}."
@@ -100,6 +91,17 @@ def kept_ops(graph: tf.Graph, keep: Any) -> set:
             raise GraphEditValueError(f"keep: {op.name!r} is not in the graph being edited.")
         out.add(op)
     return out
+
+
+def _op_named(graph: tf.Graph, name: str) -> tf.Operation:
+    """The op ``name`` designates: an exact op (outputs or not) or tensor name, else what the
+    other verbs accept (a unique suffix, trace suffixes, a layer name), with their errors."""
+    try:
+        if ":" in name:
+            return graph.get_tensor_by_name(name).op
+        return graph.get_operation_by_name(name)
+    except (KeyError, ValueError):
+        return resolve_tensor(graph, name, "keep").op
 
 
 def not_kept(kept: set) -> Any:
