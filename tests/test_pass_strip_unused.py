@@ -121,6 +121,10 @@ def test_keep_names_resolve_like_every_other_verb():
             side = tf.negative(x, name="side")
         y = tf.tanh(x, name="y")
     # a unique suffix names the op, as in insert_at / split_function / the CLI
+    assert [op.name for op in ge.strip_unused(g, ["x"], ["block/side"]).get_operations()] == [
+        "x", "model/block/side"]
+    with pytest.raises(ge.GraphEditKeyError, match=r"Closest names: \[.*model/block/side"):
+        ge.strip_unused(g, [], ["block/sidee"])
     kept = ge.strip_unused(g, [], [y], keep="block/side")
     assert "model/block/side" in {op.name for op in kept.get_operations()}
     with tf.compat.v1.Session(graph=kept) as sess:

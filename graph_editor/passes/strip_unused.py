@@ -22,8 +22,8 @@ from tensorflow.core.framework import node_def_pb2
 
 from graph_editor import _graphdef, util
 from graph_editor._callable_module import make_callable
+from graph_editor._names import resolve_tensor
 from graph_editor.errors import (
-    GraphEditKeyError,
     GraphEditTypeError,
     GraphEditValueError,
     GraphMismatchError,
@@ -51,10 +51,9 @@ def _resolve(graph: tf.Graph, item: Any, what: str, want_tensor: bool) -> Any:
             if ":" in item:
                 return graph.get_tensor_by_name(item)
             op = graph.get_operation_by_name(item)
-        except (KeyError, ValueError):
-            raise GraphEditKeyError(
-                f"{what} {item!r} is not in the graph (names are 'op' or 'op:index')."
-            ) from None
+        except (KeyError, ValueError):  # a suffix, a layer name...; else closest names
+            t = resolve_tensor(graph, item, what)
+            return t if want_tensor else t.op
         if want_tensor:
             return _resolve(graph, op, what, True)
         return op
