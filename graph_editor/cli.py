@@ -47,7 +47,7 @@ class CommandError(Exception):
 class _Parser(argparse.ArgumentParser):
     """argparse, with usage errors reported as one line and exit status 2."""
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> Any:
         raise CommandError(f"{message} (see `{self.prog} --help`)", 2, prog=self.prog)
 
 

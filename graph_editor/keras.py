@@ -17,6 +17,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import tensorflow as tf
@@ -90,6 +91,7 @@ def graph_from_keras(model: Any, input_specs: Any = None) -> tf.Graph:
         input_specs = [input_specs]
     input_specs = list(input_specs)
 
+    forward: Callable[..., Any]
     if len(input_specs) == 1:
 
         def forward(x):
@@ -140,7 +142,7 @@ def _model_nodes(outputs: list, stop: set[int] | None = None) -> list:
 
 
 def _cut_tensors(model: Any, layer_names: list[str], nodes: list) -> list:
-    cut = []
+    cut: list = []
     for name in layer_names:
         found = [n for n in nodes if getattr(n.operation, "name", None) == name]
         if not found:
@@ -226,7 +228,7 @@ def keras_crossing_tensors(model: Any, at: str | list[str] | None = None, *,
     layer_order = {id(layer): i for i, layer in enumerate(model.layers)}
     rest = sorted(
         extra.values(),
-        key=lambda t: layer_order.get(id(_tf.keras_history(t)[0]), -1),
+        key=lambda t: layer_order.get(id((_tf.keras_history(t) or (None,))[0]), -1),
     )
     return cut + rest
 

@@ -266,7 +266,8 @@ def _signature_call(loaded: Any, signature_key: str) -> tuple[Any, _Link] | None
             t = t.op.inputs[0]
         if t.op is call:
             out_keys[t.value_index] = k
-    return call.get_attr("f").name, _Link(in_keys, None if None in out_keys else out_keys)
+    named = [k for k in out_keys if k is not None]
+    return call.get_attr("f").name, _Link(in_keys, named if len(named) == len(out_keys) else None)
 
 
 def _linked_endpoints(loaded: Any, found: tuple[str, _Link]) -> dict[str, tuple[Any, dict]]:
@@ -281,7 +282,7 @@ def _linked_endpoints(loaded: Any, found: tuple[str, _Link]) -> dict[str, tuple[
             cf_name = cf.name.decode() if isinstance(cf.name, bytes) else cf.name
             n_args = len(cf.inputs) - len(cf.captured_inputs)
             if cf_name == name:
-                ok = n_args == len(link.in_keys) and (
+                ok = link.in_keys is not None and n_args == len(link.in_keys) and (
                     link.out_keys is None or len(_flat_tensors(cf.structured_outputs))
                     == len(link.out_keys))
                 links[id(cf)] = link if ok else _Link(None, None)
