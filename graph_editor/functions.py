@@ -749,6 +749,7 @@ def insert_at(fn: Any, at: Any, op_fn: Callable[[tf.Tensor], Any], *specs: Any) 
     for t in targets:
         unique.setdefault(id(t), t)
     replaced: dict[int, tf.Tensor] = {}
+    edits = _edits.EdgeEdits(graph)
     for t in unique.values():
         uses = [(c, i) for c in t.consumers() for i, x in enumerate(c.inputs) if x is t]
         with graph.as_default():
@@ -770,9 +771,9 @@ def insert_at(fn: Any, at: Any, op_fn: Callable[[tf.Tensor], Any], *specs: Any) 
         if new is t:
             continue
         replaced[id(t)] = new
-        _tf.update_edges(graph, [(consumer, index, new) for consumer, index in uses])
+        edits.set_inputs([(consumer, index, new, t) for consumer, index in uses])
+    edits.commit()
     if replaced:
-        _edits.note_external_edit(graph)
         graph.outputs = [replaced.get(id(t), t) for t in graph.outputs]
         graph.structured_outputs = tf.nest.map_structure(
             lambda t: None if t is None else replaced.get(id(t), t), graph.structured_outputs

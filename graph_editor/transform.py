@@ -219,13 +219,13 @@ class Transformer:
                 finally:
                     info._legacy_call = None
                 rewire = [
-                    (op_, i, want)
+                    (op_, i, want, t_)
                     for i, (t_, want) in enumerate(zip(op_.inputs, new_inputs))
                     if t_ is not want
                 ]
                 if rewire:
-                    _tf.update_edges(op_.graph, rewire)
-                    _edits.note_external_edit(op_.graph)
+                    with _edits.EdgeEdits(op_.graph) as edits:
+                        edits.set_inputs(rewire)
             else:
                 op_, op_outputs_ = handler(info, op, new_inputs)
             if op is op_:
@@ -274,6 +274,10 @@ class Transformer:
         return tmp_t_
 
     def _finalize_cycles(self, info: _TmpInfo) -> None:
+        with _edits.EdgeEdits(info.graph_) as edits:
+            self._patch_cycles(info, edits)
+
+    def _patch_cycles(self, info: _TmpInfo, edits: _edits.EdgeEdits) -> None:
         for (t, tmp_t_, consumer_op), slot in zip(info.tmp_cyclic_ts, info._cyclic_slots):
             t_ = info.transformed_ts.get(t)
             if t_ is None or consumer_op not in info.transformed_ops:
@@ -284,11 +288,14 @@ class Transformer:
             consumer_op_ = info.transformed_ops[consumer_op]
             if slot < 0:  # contrib's lookup by value, for handlers that bypass slots
                 slot = next(i for i, x in enumerate(consumer_op_.inputs) if x is tmp_t_)
-            _tf.update_edges(info.graph_, [(consumer_op_, slot, t_)])
-        if info.tmp_cyclic_ts:
-            _edits.note_external_edit(info.graph_)
+            edits.set_inputs([(consumer_op_, slot, t_, tmp_t_)])
 
     def _connect_control_inputs(self, info: _TmpInfo, order: list[tf.Operation]) -> None:
+        with _edits.EdgeEdits(info.graph_) as edits:
+            self._connect_each(info, order, edits)
+
+    def _connect_each(self, info: _TmpInfo, order: list[tf.Operation],
+                      edits: _edits.EdgeEdits) -> None:
         for op in order:
             op_ = info.transformed_ops[op]
             orig = _tf.original_op(op)
@@ -299,7 +306,7 @@ class Transformer:
                 ci_ = self.transform_control_input_handler(info, ci)
                 if ci_ is not None:
                     control_inputs_.append(ci_)
-            _tf.add_control_edges(op_, control_inputs_)
+            edits.add_controls(op_, control_inputs_)
 
     # -- shared tail ----------------------------------------------------------------------
 
