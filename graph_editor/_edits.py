@@ -307,6 +307,8 @@ class Plan:
         self.orig: dict[tuple, Any] = {}  # (op, slot) -> the tensor it reads in the graph
         self.views: dict[int, Any] = {}  # id(SubGraphView) -> its virtual state (reroute.py)
         self._inputs_cache: dict[tf.Operation, list] = {}
+        # Slot edits recorded in bulk and not indexed yet (see set_inputs_fresh).
+        self._fresh: list = []
         self.rank_overlay: dict[int, float] = {}  # ranks the cycle check moved (op id -> rank)
 
     # -- graph -----------------------------------------------------------------------------
@@ -333,6 +335,8 @@ class Plan:
         return res
 
     def inputs(self, op: Any) -> list:
+        if self._fresh:
+            self._index()
         base = self._actual_inputs(op)
         over = self.slots.get(op)
         if not over:
@@ -348,6 +352,8 @@ class Plan:
 
     def consumers(self, t: Any) -> list:
         """Unique ops reading ``t`` in the virtual graph, TF's order then added ones."""
+        if self._fresh:
+            self._index()
         if not self.slots:  # nothing rewired yet: the graph's own answer
             return list(dict.fromkeys(t.consumers()))
         res: dict = {}
@@ -365,6 +371,8 @@ class Plan:
         return list(res)
 
     def slots_reading(self, op: Any, t: Any) -> list[int]:
+        if self._fresh:
+            self._index()
         if op in self.slots or isinstance(t, PendingTensor):
             return [i for i, x in enumerate(self.inputs(op)) if x is t]
         return _tf.input_slots(op, t)
@@ -383,6 +391,8 @@ class Plan:
     # -- recording edits -------------------------------------------------------------------
     def set_input(self, op: tf.Operation, i: int, t: Any, old: Any) -> None:
         """Slot ``i`` of ``op`` reads ``t``; ``old`` is what it reads now (virtually)."""
+        if self._fresh:
+            self._index()
         over = self.slots.get(op)
         if over is None:
             over = self.slots[op] = {}
@@ -390,6 +400,24 @@ class Plan:
             self.orig[(op, i)] = old  # not modified before: the virtual input is the actual
         over[i] = t
         self.added.setdefault(id(t), {})[op] = None
+
+    def set_inputs_fresh(self, edits: list) -> None:
+        """Record ``(op, i, new, old)`` slot edits on a plan with no slot edits yet.
+
+        The caller guarantees each slot appears once and ``old`` is what it reads in the
+        graph. They are indexed for the virtual queries only when one is made (a cycle
+        search, a later edit): a reroute whose edges keep the order never pays for it.
+        """
+        if self.slots or self._fresh:
+            for e in edits:
+                self.set_input(*e)
+        else:
+            self._fresh = edits
+
+    def _index(self) -> None:
+        fresh, self._fresh = self._fresh, []
+        for e in fresh:
+            self.set_input(*e)
 
     def set_control_inputs(self, op: tf.Operation, cops: list) -> None:
         self.ctrl[op] = list(cops)
@@ -399,6 +427,18 @@ class Plan:
     # -- validation and application --------------------------------------------------------
     def _changes(self) -> tuple[list, list]:
         """(slot edits [(op, i, new, old)], control edits [(op, new_list, old_list)])."""
+        if self._fresh:
+            slot_edits = [e for e in self._fresh if e[2] is not e[3]]
+        else:
+            slot_edits = self._indexed_changes()
+        ctrl_edits = []
+        for op, new in self.ctrl.items():
+            old = list(op.control_inputs)
+            if len(old) != len(new) or any(a is not b for a, b in zip(old, new)):
+                ctrl_edits.append((op, new, old))
+        return slot_edits, ctrl_edits
+
+    def _indexed_changes(self) -> list:
         slot_edits = []
         orig = self.orig
         for op, over in self.slots.items():
@@ -406,12 +446,7 @@ class Plan:
                 old = orig[(op, i)]
                 if t is not old:
                     slot_edits.append((op, i, t, old))
-        ctrl_edits = []
-        for op, new in self.ctrl.items():
-            old = list(op.control_inputs)
-            if len(old) != len(new) or any(a is not b for a, b in zip(old, new)):
-                ctrl_edits.append((op, new, old))
-        return slot_edits, ctrl_edits
+        return slot_edits
 
     def _check_frames(self, slot_edits: list, ctrl_edits: list) -> None:
         """Refuse new edges across v1 while-loop frames (graphs with an Enter op only)."""
