@@ -575,6 +575,14 @@ def _remove_control_inputs(plan: _edits.Plan, op: tf.Operation, cops: list) -> N
     plan.set_control_inputs(op, [c for c in current if c not in drop])
 
 
+def _edit_control_inputs(op: Any, cops: Any, fn: str, record: Any) -> None:
+    """Validate ``op`` and ``cops``, record the edit in a plan, apply it."""
+    _check_op(op, fn)
+    plan = _edits.Plan(op.graph)
+    record(plan, op, _control_ops(op, cops, plan))
+    plan.apply()
+
+
 def add_control_inputs(op: tf.Operation, cops: Any) -> None:
     """Add ``cops`` as control inputs of ``op`` (they run before it).
 
@@ -590,10 +598,7 @@ def add_control_inputs(op: tf.Operation, cops: Any) -> None:
     Example:
         >>> ge.add_control_inputs(train_op, [update_op])
     """
-    _check_op(op, "add_control_inputs")
-    plan = _edits.Plan(op.graph)
-    _add_control_inputs(plan, op, _control_ops(op, cops, plan))
-    plan.apply()
+    _edit_control_inputs(op, cops, "add_control_inputs", _add_control_inputs)
 
 
 def remove_control_inputs(op: tf.Operation, cops: Any) -> None:
@@ -606,10 +611,7 @@ def remove_control_inputs(op: tf.Operation, cops: Any) -> None:
     Example:
         >>> ge.remove_control_inputs(train_op, [update_op])
     """
-    _check_op(op, "remove_control_inputs")
-    plan = _edits.Plan(op.graph)
-    _remove_control_inputs(plan, op, _control_ops(op, cops, plan))
-    plan.apply()
+    _edit_control_inputs(op, cops, "remove_control_inputs", _remove_control_inputs)
 
 
 def remove_control_input(op: tf.Operation, cop: tf.Operation) -> None:

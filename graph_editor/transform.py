@@ -392,6 +392,16 @@ def _dst_graph(sgv: subgraph.SubGraphView, dst_graph: tf.Graph | None) -> tf.Gra
     return dst_graph
 
 
+def _copier(sgv: Any, dst_graph: tf.Graph | None, share_variables: bool
+            ) -> tuple[subgraph.SubGraphView, tf.Graph, Transformer]:
+    """The view, the destination graph and a default Transformer for a copy."""
+    sgv = _as_view(sgv)
+    dst_graph = _dst_graph(sgv, dst_graph)
+    copier = Transformer()
+    copier.share_variables = share_variables
+    return sgv, dst_graph, copier
+
+
 def copy(
     sgv: Any,
     dst_graph: tf.Graph | None = None,
@@ -418,9 +428,7 @@ def copy(
         >>> g2 = tf.Graph()
         >>> sgv_, info = ge.copy(graph, dst_graph=g2, dst_scope="copy")
     """
-    sgv = _as_view(sgv)
-    dst_graph = _dst_graph(sgv, dst_graph)
-    copier = Transformer()
+    sgv, dst_graph, copier = _copier(sgv, dst_graph, share_variables)
     copier.share_variables = util.check_flag(share_variables, "share_variables")
     return copier(sgv, dst_graph, dst_scope, src_scope, reuse_dst_scope=reuse_dst_scope)
 
@@ -489,11 +497,8 @@ def copy_with_input_replacements(
     Example:
         >>> sgv_, info = ge.copy_with_input_replacements([c.op, d.op], {a: a_new})
     """
-    sgv = _as_view(sgv)
-    dst_graph = _dst_graph(sgv, dst_graph)
+    sgv, dst_graph, copier = _copier(sgv, dst_graph, share_variables)
     replacements = {id(k): v for k, v in _replacement_pairs(replacement_ts, dst_graph)}
-    copier = Transformer()
-    copier.share_variables = share_variables
 
     def replace_t_with_replacement_handler(info: Any, t: tf.Tensor) -> tf.Tensor:
         t_ = replacements.get(id(t))
