@@ -101,7 +101,8 @@ class SubGraphView:
         inside = util.make_list_of_op(inside_ops)
         passthroughs = util.make_list_of_t(passthrough_ts)
         if inside or passthroughs:
-            self._graph: tf.Graph | None = util.get_unique_graph(inside + passthroughs)
+            # Each list is of one graph already: compare the two lists' graphs only.
+            self._graph: tf.Graph | None = util.get_unique_graph(inside[:1] + passthroughs)
             seen: set[tf.Operation] = set()
             self._ops: list[tf.Operation] = []
             for op in inside:
