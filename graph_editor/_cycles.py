@@ -178,7 +178,7 @@ class CycleCheck:
 
     def _run(self) -> None:
         self.overlay = {}
-        self.unprocessed: set = set()
+        self.unprocessed = set()
         if not self.st.stale:
             self._verify_new_ops()
         if self.st.stale:

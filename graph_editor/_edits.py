@@ -78,7 +78,7 @@ def _caller_stacklevel() -> int:
     import sys
 
     pkg = os.path.dirname(os.path.abspath(__file__))
-    frame = sys._getframe(1)  # noqa: SLF001 - standard way to walk the stack
+    frame: Any = sys._getframe(1)  # noqa: SLF001 - standard way to walk the stack
     level = 1
     while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == pkg:
         frame = frame.f_back
@@ -239,7 +239,7 @@ class EdgeEdits:
     @staticmethod
     def _edges(entries: list, after: bool) -> list:
         """``(producer, consumer)`` edges the entries set (``after``) or had before."""
-        edges = []
+        edges: list[tuple] = []
         for entry in entries:
             if entry[0] == "slots":
                 edits, done = entry[1], entry[2]
@@ -462,6 +462,7 @@ class Plan:
         if not slot_edits and not ctrl_edits and not self.pending:
             return
         graph = self.graph
+        assert graph is not None  # an edit or a placeholder named the graph
         if graph.finalized:
             raise GraphFinalizedError(
                 "The graph is finalized (graph.finalize() was called); graph_editor will not "
@@ -479,9 +480,9 @@ class Plan:
             self._check_frames(slot_edits, ctrl_edits)
         st = _state(graph)
         for p in self.pending:  # a new source: rank it below every op
-            p.create()
+            real = p.create()
             st.low -= 1
-            self.rank_overlay[_tf.op_id(p.real.op)] = st.low
+            self.rank_overlay[_tf.op_id(real.op)] = st.low
         if self.pending:
             slot_edits = [(op, i, resolve(t), old) for op, i, t, old in slot_edits]
         with EdgeEdits(graph, self.rank_overlay) as edits:

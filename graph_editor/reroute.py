@@ -382,7 +382,7 @@ def _remap_inputs(v0: _VState, v1: _VState, mode: str) -> None:
 
     def update_passthrough_outputs(a: _VState, b: _VState) -> None:
         pt = {id(t) for t in a.passthroughs}
-        pos = {}
+        pos: dict[int, int] = {}
         for k, t in enumerate(a.inputs):
             pos.setdefault(id(t), k)
         for i, t in enumerate(b.outputs):
