@@ -22,6 +22,7 @@ Beyond contrib (its known bugs, fixed):
 
 from __future__ import annotations
 
+import operator
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -562,16 +563,23 @@ def _creation_order_is_topological(graph: tf.Graph) -> bool:
     else:
         start, _, clean = entry
     if clean:
-        op_id = _tf.op_id
-        for op in ops[start:]:
-            i = op_id(op)
-            if any(op_id(t.op) >= i for t in op.inputs) or any(
-                op_id(c) >= i for c in op.control_inputs
-            ):
-                clean = False
-                break
+        clean = _edges_increase(ops[start:])
     _TOPO_CACHE[graph] = (len(ops), key, clean)
     return clean
+
+
+def _edges_increase(ops: list[tf.Operation]) -> bool:
+    """Every data and control input of ``ops`` has a smaller id than its consumer (the ids
+    read in bulk, the comparisons in one ``map``)."""
+    ids = _tf.op_ids(ops)
+    inputs = [op.inputs for op in ops]
+    controls = [op.control_inputs for op in ops]
+    for lists, producers in ((inputs, [t.op for ts in inputs for t in ts]),
+                             (controls, [c for cs in controls for c in cs])):
+        consumers = [i for xs, i in zip(lists, ids) for _ in xs]
+        if any(map(operator.ge, _tf.op_ids(producers), consumers)):
+            return False
+    return True
 
 
 def _id_window(graph: tf.Graph, replaced: list[tf.Tensor], targets: list[tf.Tensor]
