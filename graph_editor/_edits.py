@@ -1,79 +1,50 @@
-"""Private bookkeeping shared by every in-place edit: counters, order, sessions, plans.
+"""Private bookkeeping shared by every in-place edit: counters, sessions, plans, one channel.
 
 - **Edit counter**: ``edit_count(graph)`` is bumped by every mutation graph_editor makes
   (TF's ``graph.version`` counts created ops only, not edge edits). Caches key on it.
-- **Topological ranks**: a cheap order used by the cycle check. An op's rank is its
-  creation id (``op._id``) unless graph_editor moved it; every edge ``p -> c`` satisfies
-  ``rank(p) < rank(c)`` (v1 ``NextIteration -> Merge`` back edges excepted). A new edge
-  that keeps this order cannot close a cycle, so most reroutes need no search at all; an
-  edge against the order triggers a search bounded by the two ranks (Pearce-Kelly), run
-  from both ends at once and stopped when the smaller side is exhausted. The order is
-  checked, not assumed: before a search, the inputs of every op created since the last
-  check are compared with it (TF creates some ops after their consumers, e.g. a v1 cond's
-  ``Switch`` for a captured tensor), and a violation renumbers the graph (Kahn). The
-  placeholders an edit creates are ranked below every op.
 - **Live sessions**: every ``Session.run`` records ``(session, graph.version)``; editing an
   op that such a still-open session already ran emits one ``LiveSessionWarning``.
+- **EdgeEdits**: the one channel through which graph_editor changes the edges of existing
+  ops (TF's raw edge updates). It records every change, undoes them all, newest first, if
+  the block it guards fails, and on success bumps the edit counter, keeps the cycle check's
+  order valid and warns about live sessions. Channels nest: an inner one (a reroute inside
+  a rewrite) writes into the outer one's record, so the outer failure undoes it too.
 - **Plan**: a virtual overlay of pending slot / control-edge changes. Reroute and edit
   functions build a plan (validating as they go), then :meth:`Plan.apply` checks cycles on
-  the whole plan and mutates the graph, rolling back if TensorFlow refuses an edge.
+  the whole plan (:mod:`graph_editor._cycles`) and applies it through one channel, rolled
+  back if TensorFlow refuses an edge.
 
 Nothing here is public API.
 """
 
 from __future__ import annotations
 
-import heapq
-import math
 import warnings
 import weakref
-from collections import deque
 from typing import Any
 
 import tensorflow as tf
 
-from graph_editor import _frames, _tf, util
+from graph_editor import _cycles, _frames, _tf, util
+from graph_editor._cycles import CycleCheck as _CycleCheck
 from graph_editor.errors import (
     GraphEditValueError,
     GraphFinalizedError,
     LiveSessionWarning,
 )
 
-__all__ = ["edit_count", "note_external_edit", "Plan", "PendingTensor"]
+__all__ = ["edit_count", "note_external_edit", "EdgeEdits", "Plan", "PendingTensor"]
 
-_BACK_EDGE_SOURCES = frozenset({"NextIteration", "RefNextIteration"})
-
-
-class _GraphState:
-    __slots__ = ("count", "ranks", "cyclic", "stale", "verified", "low", "has_frames")
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.ranks: dict[int, float] = {}  # op id -> rank, only for ops that were moved
-        self.cyclic = False  # the graph already holds a cycle (not a v1 loop back edge)
-        self.stale = False  # edited behind graph_editor's back: renumber before use
-        # Ops with ids up to ``verified`` are known to have every input ranked below them;
-        # ops created later (by anyone, in any order) are checked before the next search.
-        self.verified = 0
-        self.low = 0.0  # no op ranks below this: new source placeholders go under it
-        self.has_frames = False  # a v1 while loop's Enter was seen: check frames on edits
-
-
-_STATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 # graph -> WeakKeyDictionary(session -> graph.version when it last ran)
 _SESSIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _state(graph: tf.Graph) -> _GraphState:
-    st = _STATES.get(graph)
-    if st is None:
-        st = _STATES[graph] = _GraphState()
-    return st
+_state = _cycles.state
 
 
 def edit_count(graph: tf.Graph) -> int:
     """How many edits graph_editor has made to ``graph`` (0 if none). Caches key on it."""
-    st = _STATES.get(graph)
+    st = _cycles.existing_state(graph)
     return 0 if st is None else st.count
 
 
@@ -107,7 +78,7 @@ def _caller_stacklevel() -> int:
     import sys
 
     pkg = os.path.dirname(os.path.abspath(__file__))
-    frame = sys._getframe(1)  # noqa: SLF001 - standard way to walk the stack
+    frame: Any = sys._getframe(1)  # noqa: SLF001 - standard way to walk the stack
     level = 1
     while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == pkg:
         frame = frame.f_back
@@ -144,11 +115,7 @@ def _warn_live_sessions(graph: tf.Graph, ops: list[tf.Operation]) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-class _PendingOp:
-    type = "Placeholder"
-    inputs: tuple = ()
-    control_inputs: tuple = ()
-
+class _PendingOp(_cycles.Unranked):
     def __init__(self, tensor: PendingTensor) -> None:
         self.tensor = tensor
         self.graph = tensor.graph
@@ -185,6 +152,144 @@ def resolve(t: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------------
+# The one channel for raw edge edits
+# --------------------------------------------------------------------------------------------
+
+# graph -> the innermost open EdgeEdits on it (channels nest, innermost last)
+_OPEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class EdgeEdits:
+    """Every edge edit graph_editor makes to existing ops goes through here, recorded.
+
+    A context manager: a failure inside the ``with`` block undoes every edit made through
+    the channel (newest first: each op gets back its exact inputs and control inputs, in
+    order), then the error propagates; a normal exit commits (:meth:`commit`). A channel
+    opened while another is open on the same graph writes into that one's record, so the
+    outer failure also undoes the inner, committed, edits.
+
+    Args:
+        graph: the graph edited.
+        ranks: the ranks a cycle check moved for exactly these edits (a :class:`Plan`);
+            None: the edits were not checked, and the order is kept valid on commit.
+
+    Example::
+
+        with EdgeEdits(graph) as edits:
+            edits.set_inputs([(consumer, 0, new, old)])
+            edits.set_controls(op, [c for c in op.control_inputs if keep(c)])
+    """
+
+    def __init__(self, graph: tf.Graph, ranks: dict[int, float] | None = None) -> None:
+        self.graph = graph
+        self.ranks = ranks
+        self.outer: EdgeEdits | None = None
+        # ("slots", edits, indices done) | ("ctrl", op, old control inputs, new ones)
+        self.journal: list = []  # shared with the outer channel: undone as one
+        self.mark = 0  # where this channel's entries (and its inner ones') start in it
+        self.own: list = []  # the entries made through this channel itself, to commit
+        self.count0 = edit_count(graph)  # an undo with no commit since leaves the count
+
+    def __enter__(self) -> EdgeEdits:
+        outer = _OPEN.get(self.graph)
+        if outer is not None:
+            self.outer = outer
+            self.journal = outer.journal
+            self.mark = len(self.journal)
+        _OPEN[self.graph] = self
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if self.outer is None:
+            _OPEN.pop(self.graph, None)
+        else:
+            _OPEN[self.graph] = self.outer
+        if exc_type is None:
+            self.commit()
+        else:
+            self.undo()
+
+    # -- edits -----------------------------------------------------------------------------
+    def _record(self, entry: tuple) -> None:
+        self.journal.append(entry)
+        self.own.append(entry)
+
+    def set_inputs(self, edits: list) -> None:
+        """Apply ``(op, input index, new tensor, tensor it reads now)`` edits, in one batch."""
+        if edits:
+            done: list[int] = []
+            self._record(("slots", edits, done))
+            _tf.update_edges(self.graph, edits, done)
+
+    def set_controls(self, op: tf.Operation, controls: list, old: list | None = None) -> None:
+        """Make ``controls`` the control inputs of ``op``; ``old``: its current ones."""
+        old = list(op.control_inputs) if old is None else old
+        self._record(("ctrl", op, old, controls))
+        _tf.remove_all_control_inputs(op)
+        _tf.add_control_edges(op, controls)
+
+    def add_controls(self, op: tf.Operation, controls: list) -> None:
+        """Add ``controls`` to the control inputs of ``op``."""
+        if controls:
+            old = list(op.control_inputs)
+            self._record(("ctrl", op, old, old + list(controls)))
+            _tf.add_control_edges(op, controls)
+
+    # -- outcome ---------------------------------------------------------------------------
+    @staticmethod
+    def _edges(entries: list, after: bool) -> list:
+        """``(producer, consumer)`` edges the entries set (``after``) or had before."""
+        edges: list[tuple] = []
+        for entry in entries:
+            if entry[0] == "slots":
+                edits, done = entry[1], entry[2]
+                k_new = 2 if after else 3
+                edges.extend((edits[k][k_new].op, edits[k][0]) for k in done)
+            else:
+                op = entry[1]
+                edges.extend((c, op) for c in entry[3 if after else 2])
+        return edges
+
+    def commit(self) -> None:
+        """Bump the edit counter, keep the cycle check's order, warn about live sessions."""
+        entries = self.own
+        if not entries and self.ranks is None:
+            return
+        graph = self.graph
+        st = _state(graph)
+        st.count += 1
+        if self.ranks is not None:
+            _CycleCheck.commit(st, self.ranks)
+        else:
+            _cycles.keep_order(graph, self._edges(entries, after=True))
+        if graph in _SESSIONS and entries:
+            ops = [e[0] for en in entries if en[0] == "slots" for e in en[1]]
+            ops.extend(en[1] for en in entries if en[0] == "ctrl")
+            _warn_live_sessions(graph, ops)
+
+    def undo(self) -> None:
+        """Restore, newest first, everything done through this channel (and inner ones)."""
+        entries = self.journal[self.mark:]
+        if not entries:
+            return
+        graph = self.graph
+        for entry in reversed(entries):
+            if entry[0] == "slots":
+                edits, done = entry[1], entry[2]
+                back = [(edits[k][0], edits[k][1], edits[k][3]) for k in reversed(done)]
+                _tf.update_edges(graph, back)
+            else:
+                _tf.remove_all_control_inputs(entry[1])
+                _tf.add_control_edges(entry[1], entry[2])
+        del self.journal[self.mark:]
+        self.own = []
+        st = _state(graph)
+        if st.count != self.count0:  # inner channels committed: caches saw their edits
+            st.count += 1
+        _cycles.keep_order(graph, self._edges(entries, after=False))
+
+
+# --------------------------------------------------------------------------------------------
 # The plan: a virtual overlay of edits
 # --------------------------------------------------------------------------------------------
 
@@ -202,6 +307,8 @@ class Plan:
         self.orig: dict[tuple, Any] = {}  # (op, slot) -> the tensor it reads in the graph
         self.views: dict[int, Any] = {}  # id(SubGraphView) -> its virtual state (reroute.py)
         self._inputs_cache: dict[tf.Operation, list] = {}
+        # Slot edits recorded in bulk and not indexed yet (see set_inputs_fresh).
+        self._fresh: list = []
         self.rank_overlay: dict[int, float] = {}  # ranks the cycle check moved (op id -> rank)
 
     # -- graph -----------------------------------------------------------------------------
@@ -228,6 +335,8 @@ class Plan:
         return res
 
     def inputs(self, op: Any) -> list:
+        if self._fresh:
+            self._index()
         base = self._actual_inputs(op)
         over = self.slots.get(op)
         if not over:
@@ -243,6 +352,8 @@ class Plan:
 
     def consumers(self, t: Any) -> list:
         """Unique ops reading ``t`` in the virtual graph, TF's order then added ones."""
+        if self._fresh:
+            self._index()
         if not self.slots:  # nothing rewired yet: the graph's own answer
             return list(dict.fromkeys(t.consumers()))
         res: dict = {}
@@ -260,6 +371,8 @@ class Plan:
         return list(res)
 
     def slots_reading(self, op: Any, t: Any) -> list[int]:
+        if self._fresh:
+            self._index()
         if op in self.slots or isinstance(t, PendingTensor):
             return [i for i, x in enumerate(self.inputs(op)) if x is t]
         return _tf.input_slots(op, t)
@@ -278,6 +391,8 @@ class Plan:
     # -- recording edits -------------------------------------------------------------------
     def set_input(self, op: tf.Operation, i: int, t: Any, old: Any) -> None:
         """Slot ``i`` of ``op`` reads ``t``; ``old`` is what it reads now (virtually)."""
+        if self._fresh:
+            self._index()
         over = self.slots.get(op)
         if over is None:
             over = self.slots[op] = {}
@@ -285,6 +400,24 @@ class Plan:
             self.orig[(op, i)] = old  # not modified before: the virtual input is the actual
         over[i] = t
         self.added.setdefault(id(t), {})[op] = None
+
+    def set_inputs_fresh(self, edits: list) -> None:
+        """Record ``(op, i, new, old)`` slot edits on a plan with no slot edits yet.
+
+        The caller guarantees each slot appears once and ``old`` is what it reads in the
+        graph. They are indexed for the virtual queries only when one is made (a cycle
+        search, a later edit): a reroute whose edges keep the order never pays for it.
+        """
+        if self.slots or self._fresh:
+            for e in edits:
+                self.set_input(*e)
+        else:
+            self._fresh = edits
+
+    def _index(self) -> None:
+        fresh, self._fresh = self._fresh, []
+        for e in fresh:
+            self.set_input(*e)
 
     def set_control_inputs(self, op: tf.Operation, cops: list) -> None:
         self.ctrl[op] = list(cops)
@@ -294,6 +427,18 @@ class Plan:
     # -- validation and application --------------------------------------------------------
     def _changes(self) -> tuple[list, list]:
         """(slot edits [(op, i, new, old)], control edits [(op, new_list, old_list)])."""
+        if self._fresh:
+            slot_edits = [e for e in self._fresh if e[2] is not e[3]]
+        else:
+            slot_edits = self._indexed_changes()
+        ctrl_edits = []
+        for op, new in self.ctrl.items():
+            old = list(op.control_inputs)
+            if len(old) != len(new) or any(a is not b for a, b in zip(old, new)):
+                ctrl_edits.append((op, new, old))
+        return slot_edits, ctrl_edits
+
+    def _indexed_changes(self) -> list:
         slot_edits = []
         orig = self.orig
         for op, over in self.slots.items():
@@ -301,12 +446,7 @@ class Plan:
                 old = orig[(op, i)]
                 if t is not old:
                     slot_edits.append((op, i, t, old))
-        ctrl_edits = []
-        for op, new in self.ctrl.items():
-            old = list(op.control_inputs)
-            if len(old) != len(new) or any(a is not b for a, b in zip(old, new)):
-                ctrl_edits.append((op, new, old))
-        return slot_edits, ctrl_edits
+        return slot_edits
 
     def _check_frames(self, slot_edits: list, ctrl_edits: list) -> None:
         """Refuse new edges across v1 while-loop frames (graphs with an Enter op only)."""
@@ -322,6 +462,7 @@ class Plan:
         if not slot_edits and not ctrl_edits and not self.pending:
             return
         graph = self.graph
+        assert graph is not None  # an edit or a placeholder named the graph
         if graph.finalized:
             raise GraphFinalizedError(
                 "The graph is finalized (graph.finalize() was called); graph_editor will not "
@@ -339,42 +480,20 @@ class Plan:
             self._check_frames(slot_edits, ctrl_edits)
         st = _state(graph)
         for p in self.pending:  # a new source: rank it below every op
-            p.create()
+            real = p.create()
             st.low -= 1
-            self.rank_overlay[_tf.op_id(p.real.op)] = st.low
+            self.rank_overlay[_tf.op_id(real.op)] = st.low
         if self.pending:
             slot_edits = [(op, i, resolve(t), old) for op, i, t, old in slot_edits]
-        done: list[int] = []
-        ctrl_done: list = []
-        try:
-            if slot_edits:
-                _tf.update_edges(graph, slot_edits, done)  # reads (op, slot, tensor, ...)
-            for op, new, old in ctrl_edits:
-                _tf.remove_all_control_inputs(op)
-                ctrl_done.append(("ctrl", op, old))
-                _tf.add_control_edges(op, new)
-        except Exception as e:  # roll back what was done, newest first
-            journal = [("slot", *slot_edits[k][:2], slot_edits[k][3]) for k in done]
-            _rollback(graph, journal + ctrl_done)
-            raise GraphEditValueError(
-                f"TensorFlow refused the edit ({e}); the graph was left unchanged."
-            ) from e
-        st.count += 1
-        _CycleCheck.commit(st, self)
-        if graph in _SESSIONS:
-            ops = [e[0] for e in slot_edits] + [e[0] for e in ctrl_edits]
-            _warn_live_sessions(graph, ops)
-
-
-def _rollback(graph: tf.Graph, journal: list) -> None:
-    for entry in reversed(journal):
-        if entry[0] == "ctrl":
-            _, op, old = entry
-            _tf.remove_all_control_inputs(op)
-            _tf.add_control_edges(op, old)
-        else:
-            _, op, i, old = entry
-            _tf.update_edges(graph, [(op, i, old)], None)
+        with EdgeEdits(graph, self.rank_overlay) as edits:
+            try:
+                edits.set_inputs(slot_edits)
+                for op, new, old in ctrl_edits:
+                    edits.set_controls(op, new, old)
+            except Exception as e:  # the channel rolls back what was done, newest first
+                raise GraphEditValueError(
+                    f"TensorFlow refused the edit ({e}); the graph was left unchanged."
+                ) from e
 
 
 def _graph_mismatch(g0: tf.Graph, g1: tf.Graph) -> Exception:
@@ -384,289 +503,3 @@ def _graph_mismatch(g0: tf.Graph, g1: tf.Graph) -> Exception:
         f"Objects of two graphs ({util._describe(g0)} and {util._describe(g1)}) were mixed in "
         "one edit; all ops, tensors and views of one call must come from the same tf.Graph."
     )
-
-
-# --------------------------------------------------------------------------------------------
-# Cycle check
-# --------------------------------------------------------------------------------------------
-
-
-def _is_back_edge(p: Any, c: Any) -> bool:
-    """A v1 while-loop back edge (``NextIteration -> Merge``): legal, never a cycle."""
-    return p.type in _BACK_EDGE_SOURCES and c.type in ("Merge", "RefMerge")
-
-
-class _Rebuild(Exception):
-    """The stored order is not topological (edited behind our back): rebuild and retry."""
-
-
-class _CycleCheck:
-    """Refuse a plan whose new edges close a data or control cycle."""
-
-    def __init__(self, plan: Plan, new_edges: list) -> None:
-        self.plan = plan
-        self.edges = new_edges
-        self.st = _state(plan.graph)
-        self.overlay: dict[int, float] = {}
-        self.unprocessed: set = set()
-
-    # ranks -------------------------------------------------------------------------------
-    def rank(self, op: Any) -> float:
-        if isinstance(op, _PendingOp):
-            return float("-inf")
-        i = _tf.op_id(op)
-        r = self.overlay.get(i)
-        if r is None:
-            r = self.st.ranks.get(i, i)
-        return r
-
-    @staticmethod
-    def commit(st: _GraphState, plan: Plan) -> None:
-        """Keep the ranks the check moved, once the plan is applied."""
-        if plan.rank_overlay:
-            st.ranks.update(plan.rank_overlay)
-            st.low = min(st.low, min(plan.rank_overlay.values()))
-
-    # adjacency of the virtual graph, minus the new edges not processed yet ---------------
-    def preds(self, op: Any) -> list:
-        if isinstance(op, _PendingOp):
-            return []
-        res = []
-        merge = op.type in ("Merge", "RefMerge")
-        for t in self.plan.inputs(op):
-            p = t.op
-            if merge and p.type in _BACK_EDGE_SOURCES:
-                continue
-            if (p, op) not in self.unprocessed:
-                res.append(p)
-        for p in self.plan.control_inputs(op):
-            if (p, op) not in self.unprocessed:
-                res.append(p)
-        return res
-
-    def succs(self, op: Any) -> list:
-        res = []
-        back = op.type in _BACK_EDGE_SOURCES
-        for t in op.outputs:
-            for c in self.plan.consumers(t):
-                if back and c.type in ("Merge", "RefMerge"):
-                    continue
-                if (op, c) not in self.unprocessed:
-                    res.append(c)
-        for c in self.plan.control_outputs(op):
-            if (op, c) not in self.unprocessed:
-                res.append(c)
-        return res
-
-    # the check ---------------------------------------------------------------------------
-    def run(self) -> None:
-        for _ in range(3):
-            try:
-                self._run()
-                self.plan.rank_overlay = self.overlay
-                return
-            except _Rebuild:
-                self._renumber()
-        self.st.cyclic = True
-        self.overlay = {}
-        self._run()
-
-    def _run(self) -> None:
-        self.overlay = {}
-        self.unprocessed: set = set()
-        if not self.st.stale:
-            self._verify_new_ops()
-        if self.st.stale:
-            raise _Rebuild
-        if self.st.cyclic:
-            edges = [(p, c) for p, c in self.edges if not _is_back_edge(p, c)]
-            self.unprocessed = set(edges)
-            for p, c in edges:
-                self.unprocessed.discard((p, c))
-                self._exact(p, c)
-            return
-        rank = self.rank
-        ranks, op_id = self.st.ranks, _tf.op_id
-        bad = []
-        for p, c in self.edges:  # the fast path: one comparison per new edge
-            ip, ic = op_id(p), op_id(c)
-            if ranks.get(ip, ip) >= ranks.get(ic, ic):
-                bad.append((p, c))
-        if not bad:
-            return
-        bad = [(p, c) for p, c in bad if not _is_back_edge(p, c)]
-        # Lowest consumers first: moving p below the lowest one fixes p's other edges too.
-        bad.sort(key=lambda e: rank(e[1]))
-        self.unprocessed = set(bad)
-        for p, c in bad:
-            self.unprocessed.discard((p, c))
-            if p is c:
-                self._fail([c, p], p, c)
-            if self.rank(p) >= self.rank(c):
-                self._insert(p, c)
-
-    def _verify_new_ops(self) -> None:
-        """Check the order on the ops created since the last check; stale if it fails."""
-        st = self.st
-        new_ops, top = _tf.ops_created_after(self.plan.graph, st.verified)
-        rank = self.rank
-        for op in new_ops:
-            r = rank(op)
-            merge = op.type in ("Merge", "RefMerge")
-            for t in op.inputs:
-                p = t.op
-                if rank(p) >= r and not (merge and p.type in _BACK_EDGE_SOURCES):
-                    st.stale = True
-                    return
-            for p in op.control_inputs:
-                if rank(p) >= r:
-                    st.stale = True
-                    return
-        st.verified = top
-        if not st.has_frames:
-            st.has_frames = any(op.type in _frames.ENTER_TYPES for op in new_ops)
-
-    def _insert(self, p: Any, c: Any) -> None:
-        """Pearce-Kelly insertion of edge p -> c with rank(p) >= rank(c)."""
-        lo, hi = self.rank(c), self.rank(p)
-        fwd_parent = {c: None}
-        bwd_parent = {p: None}
-        fq, bq = deque([c]), deque([p])
-        while fq and bq:
-            y = bq.popleft()
-            ry = self.rank(y)
-            for q in self.preds(y):
-                rq = self.rank(q)
-                if rq >= ry:
-                    raise _Rebuild
-                if q in fwd_parent:
-                    bwd_parent.setdefault(q, y)
-                    self._fail(self._path(fwd_parent, bwd_parent, q), p, c)
-                if rq >= lo and q not in bwd_parent:
-                    bwd_parent[q] = y
-                    bq.append(q)
-            if not bq:
-                break
-            x = fq.popleft()
-            rx = self.rank(x)
-            for s in self.succs(x):
-                rs = self.rank(s)
-                if rs <= rx:
-                    raise _Rebuild
-                if s in bwd_parent:
-                    fwd_parent.setdefault(s, x)
-                    self._fail(self._path(fwd_parent, bwd_parent, s), p, c)
-                if rs <= hi and s not in fwd_parent:
-                    fwd_parent[s] = x
-                    fq.append(s)
-        if not bq:  # backward side complete: move it just below c
-            nodes = list(bwd_parent)
-            inside = set(nodes)
-            r_lo = float("-inf")
-            for y in nodes:
-                for q in self.preds(y):
-                    if q not in inside:
-                        r_lo = max(r_lo, self.rank(q))
-            self._assign(nodes, r_lo, lo)
-        else:  # forward side complete: move it just above p
-            nodes = list(fwd_parent)
-            inside = set(nodes)
-            r_hi = float(math.floor(hi) + 1)  # stay below the ids of ops created later
-            for x in nodes:
-                for s in self.succs(x):
-                    if s not in inside:
-                        r_hi = min(r_hi, self.rank(s))
-            self._assign(nodes, hi, r_hi)
-
-    def _assign(self, nodes: list, r_lo: float, r_hi: float) -> None:
-        nodes.sort(key=self.rank)
-        n = len(nodes)
-        if r_lo == float("-inf"):
-            r_lo = r_hi - n - 1
-        step = (r_hi - r_lo) / (n + 1)
-        prev = r_lo
-        new = []
-        for k in range(n):
-            r = r_lo + step * (k + 1)
-            if not prev < r < r_hi:
-                raise _Rebuild  # float gap exhausted: renumber the whole graph once
-            new.append(r)
-            prev = r
-        for op, r in zip(nodes, new):
-            self.overlay[_tf.op_id(op)] = r
-
-    def _exact(self, p: Any, c: Any) -> None:
-        """Unbounded search (graphs that already hold a cycle): does c reach p?"""
-        parent = {c: None}
-        q = deque([c])
-        while q:
-            x = q.popleft()
-            if x is p:
-                path = [x]
-                while parent[path[-1]] is not None:
-                    path.append(parent[path[-1]])
-                path.reverse()
-                self._fail([p] + path, p, c)
-            for s in self.succs(x):
-                if s not in parent:
-                    parent[s] = x
-                    q.append(s)
-
-    @staticmethod
-    def _path(fwd_parent: dict, bwd_parent: dict, meet: Any) -> list:
-        left = [meet]
-        while fwd_parent[left[-1]] is not None:
-            left.append(fwd_parent[left[-1]])
-        left.reverse()  # c ... meet
-        x = meet
-        while bwd_parent[x] is not None:
-            x = bwd_parent[x]
-            left.append(x)  # ... p
-        return [left[-1]] + left  # p -> c -> ... -> p
-
-    def _fail(self, path: list, p: Any, c: Any) -> None:
-        names = " -> ".join(op.name for op in path)
-        raise GraphEditValueError(
-            f"Refusing the edit: making '{c.name}' depend on '{p.name}' would create a cycle "
-            f"({names}). The graph was left unchanged. For a reroute, keep '{c.name}' out "
-            "with cannot_modify=..., or reroute onto a tensor that does not depend on it."
-        )
-
-    def _renumber(self) -> None:
-        """Recompute ranks for the whole graph (Kahn's algorithm): O(graph), rare."""
-        graph = self.plan.graph
-        st = self.st
-        ops = graph.get_operations()
-        indeg: dict = {}
-        out: dict = {}
-        for op in ops:
-            n = 0
-            for t in op.inputs:
-                p = t.op
-                if p.type in _BACK_EDGE_SOURCES and op.type in ("Merge", "RefMerge"):
-                    continue
-                out.setdefault(p, []).append(op)
-                n += 1
-            for p in op.control_inputs:
-                out.setdefault(p, []).append(op)
-                n += 1
-            indeg[op] = n
-        heap = [(_tf.op_id(op), op) for op in ops if indeg[op] == 0]
-        heapq.heapify(heap)
-        ranks: dict[int, float] = {}
-        k = 0
-        while heap:
-            _, op = heapq.heappop(heap)
-            ranks[_tf.op_id(op)] = float(k)
-            k += 1
-            for s in out.get(op, ()):
-                indeg[s] -= 1
-                if indeg[s] == 0:
-                    heapq.heappush(heap, (_tf.op_id(s), s))
-        st.ranks = ranks
-        st.stale = False
-        st.cyclic = k < len(ops)
-        st.low = -1.0
-        st.has_frames = any(op.type in _frames.ENTER_TYPES for op in ops)
-        st.verified = _tf.ops_created_after(graph, 1 << 62)[1]
-        self.overlay = {}

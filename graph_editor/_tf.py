@@ -675,3 +675,20 @@ def grappler_optimize(meta_graph: Any, config: Any = None) -> Any:
 # first trace otherwise); TF does the same for numpy and keras. Every module that touches
 # TensorFlow imports this one, so the rule is in place before any library code can run.
 exclude_from_autograph("graph_editor")
+
+
+# --------------------------------------------------------------------------------------------
+# Hot paths of the edge edits (graph_editor._edits / _cycles). TF 2.21.
+# --------------------------------------------------------------------------------------------
+
+import operator  # noqa: E402
+
+__all__ += ["op_ids"]  # noqa: PLE0605 - this block's own names
+
+_ID_VALUE = operator.attrgetter("_id_value")
+
+
+def op_ids(ops: list) -> list[int]:
+    """The creation ids of ``ops`` (what :func:`op_id` reads: ``Operation._id_value``),
+    read in one C-level ``map`` instead of one Python call per op."""
+    return list(map(_ID_VALUE, ops))

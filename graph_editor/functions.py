@@ -703,6 +703,7 @@ def insert_at(fn: Any, at: Any, op_fn: Callable[[tf.Tensor], Any], *input_specs:
     for t in targets:
         unique.setdefault(id(t), t)
     replaced: dict[int, tf.Tensor] = {}
+    edits = _edits.EdgeEdits(graph)
     for t in unique.values():
         uses = [(c, i) for c in t.consumers() for i, x in enumerate(c.inputs) if x is t]
         with graph.as_default():
@@ -724,9 +725,9 @@ def insert_at(fn: Any, at: Any, op_fn: Callable[[tf.Tensor], Any], *input_specs:
         if new is t:
             continue
         replaced[id(t)] = new
-        _tf.update_edges(graph, [(consumer, index, new) for consumer, index in uses])
+        edits.set_inputs([(consumer, index, new, t) for consumer, index in uses])
+    edits.commit()
     if replaced:
-        _edits.note_external_edit(graph)
         _tf.set_func_graph_outputs(
             graph,
             [replaced.get(id(t), t) for t in graph.outputs],

@@ -30,7 +30,7 @@ from typing import Any
 
 import tensorflow as tf
 
-from graph_editor import _edits, subgraph, util
+from graph_editor import _edits, _tf, subgraph, util
 from graph_editor.errors import DtypeMismatchError, GraphEditTypeError, GraphEditValueError
 
 __all__ = [
@@ -196,6 +196,9 @@ def _reroute_pairs(
     a2b = mode in (_SWAP, _A2B)
     b2a = mode in (_SWAP, _B2A)
 
+    if _independent(plan, ts0, ts1):
+        return _record_fresh(plan, ts0, ts1, (a2b, b2a), can_modify, cannot_modify)
+
     def keep(ops: list) -> list:
         if can_modify is not None:
             ops = [op for op in ops if op in can_modify]
@@ -228,6 +231,40 @@ def _reroute_pairs(
                 plan.set_input(c, i, t1, t0)
                 count += 1
     return count
+
+
+def _independent(plan: _edits.Plan, ts0: list, ts1: list) -> bool:
+    """No tensor appears twice in the pairs and the plan holds no edit yet: then each
+    slot moves once and the graph's own inputs are the virtual ones."""
+    if plan.pending or plan.slots or plan.ctrl:
+        return False
+    ids = {id(t) for t in ts0}
+    ids.update(id(t) for t in ts1)
+    return len(ids) == 2 * len(ts0)
+
+
+def _record_fresh(plan: _edits.Plan, ts0: list, ts1: list, directions: tuple,
+                  can_modify: set | None, cannot_modify: set | None) -> int:
+    """The slot edits of independent pairs, recorded in one batch (the graph is not
+    edited before the plan is applied, so each pair's consumers are read as they are)."""
+    input_slots = _tf.input_slots
+    edits: list = []
+
+    def move(src: tf.Tensor, dst: tf.Tensor) -> None:  # src's consumers read dst
+        for c in dict.fromkeys(src.consumers()):
+            if (can_modify is None or c in can_modify) and (
+                cannot_modify is None or c not in cannot_modify
+            ):
+                edits.extend([(c, i, dst, src) for i in input_slots(c, src)])
+
+    a2b, b2a = directions
+    for t0, t1 in zip(ts0, ts1):
+        if a2b:
+            move(t1, t0)
+        if b2a:
+            move(t0, t1)
+    plan.set_inputs_fresh(edits)
+    return len(edits)
 
 
 def _reroute_ts(ts0: Any, ts1: Any, mode: str, can_modify: Any, cannot_modify: Any) -> int:
@@ -349,7 +386,7 @@ def _remap_inputs(v0: _VState, v1: _VState, mode: str) -> None:
 
     def update_passthrough_outputs(a: _VState, b: _VState) -> None:
         pt = {id(t) for t in a.passthroughs}
-        pos = {}
+        pos: dict[int, int] = {}
         for k, t in enumerate(a.inputs):
             pos.setdefault(id(t), k)
         for i, t in enumerate(b.outputs):
@@ -581,6 +618,14 @@ def _remove_control_inputs(plan: _edits.Plan, op: tf.Operation, cops: list) -> N
     plan.set_control_inputs(op, [c for c in current if c not in drop])
 
 
+def _edit_control_inputs(op: Any, cops: Any, fn: str, record: Any) -> None:
+    """Validate ``op`` and ``cops``, record the edit in a plan, apply it."""
+    _check_op(op, fn)
+    plan = _edits.Plan(op.graph)
+    record(plan, op, _control_ops(op, cops, plan))
+    plan.apply()
+
+
 def add_control_inputs(op: tf.Operation, cops: Any) -> None:
     """Add ``cops`` as control inputs of ``op`` (they run before it).
 
@@ -600,10 +645,7 @@ def add_control_inputs(op: tf.Operation, cops: Any) -> None:
         >>> train_op.control_inputs
         [<tf.Operation 'update' type=NoOp>]
     """
-    _check_op(op, "add_control_inputs")
-    plan = _edits.Plan(op.graph)
-    _add_control_inputs(plan, op, _control_ops(op, cops, plan))
-    plan.apply()
+    _edit_control_inputs(op, cops, "add_control_inputs", _add_control_inputs)
 
 
 def remove_control_inputs(op: tf.Operation, cops: Any) -> None:
@@ -622,10 +664,7 @@ def remove_control_inputs(op: tf.Operation, cops: Any) -> None:
         >>> train_op.control_inputs
         []
     """
-    _check_op(op, "remove_control_inputs")
-    plan = _edits.Plan(op.graph)
-    _remove_control_inputs(plan, op, _control_ops(op, cops, plan))
-    plan.apply()
+    _edit_control_inputs(op, cops, "remove_control_inputs", _remove_control_inputs)
 
 
 def remove_control_input(op: tf.Operation, cop: tf.Operation) -> None:

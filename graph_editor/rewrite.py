@@ -324,56 +324,17 @@ def _call_replacement(replacement: Callable, m: Match) -> tuple[list, list]:
     return results, _new_ops_of(results, last_id)
 
 
-class _Journal:
-    """Edits made so far; :meth:`undo` restores every touched op exactly (slots and order).
-
-    Edits go through :mod:`graph_editor.reroute` (validated); the undo writes back the saved
-    inputs and control inputs of each touched op with the raw primitives, since the state
-    it restores was valid.
-    """
-
-    def __init__(self) -> None:
-        self.saved: dict = {}  # op -> (inputs, control inputs) before the first edit
-
-    def _save(self, ops: Any) -> None:
-        for op in ops:
-            if op not in self.saved:
-                self.saved[op] = (list(op.inputs), list(op.control_inputs))
-
-    def reroute(self, new: tf.Tensor, old: tf.Tensor, consumers: list) -> None:
-        self._save(consumers)
-        reroute.reroute_ts([new], [old], can_modify=consumers)
-
-    def add_controls(self, op: tf.Operation, cops: list) -> None:
-        have = set(op.control_inputs)
-        cops = [c for c in cops if c not in have and c is not op]
-        if cops:
-            self._save([op])
-            reroute.add_control_inputs(op, cops)
-
-    def remove_controls(self, op: tf.Operation, cops: list) -> None:
-        self._save([op])
-        reroute.remove_control_inputs(op, cops)
-
-    def undo(self) -> None:
-        if not self.saved:
-            return
-        graph = next(iter(self.saved)).graph
-        for op, (inputs, cinputs) in self.saved.items():
-            now = op.inputs
-            edits = [(op, i, t) for i, t in enumerate(inputs) if now[i].name != t.name]
-            if edits:
-                _tf.update_edges(graph, edits)
-            if [c.name for c in op.control_inputs] != [c.name for c in cinputs]:
-                _tf.remove_all_control_inputs(op)
-                _tf.add_control_edges(op, cinputs)
-        _edits.note_external_edit(graph)
-        self.saved.clear()
+def _add_controls(op: tf.Operation, cops: list) -> None:
+    """Add the control inputs ``op`` does not have yet (validated, through ``reroute``)."""
+    have = set(op.control_inputs)
+    cops = [c for c in cops if c not in have and c is not op]
+    if cops:
+        reroute.add_control_inputs(op, cops)
 
 
-def _apply(
-    m: Match, results: list, new_ops: list, journal: _Journal, forward: dict, report: Any
-) -> None:
+def _apply(m: Match, results: list, new_ops: list, forward: dict, report: Any) -> None:
+    """Replace one match; every edit is validated by ``reroute`` and recorded by the
+    channel the rounds run in."""
     new_set = set(new_ops)
     members = [o for o in m.ops if o not in m._shared]
     member_set = set(members)
@@ -397,14 +358,14 @@ def _apply(
             continue
         consumers = [c for c in old.consumers() if c not in new_set]
         if consumers:
-            journal.reroute(new, old, consumers)
+            reroute.reroute_ts([new], [old], can_modify=consumers)
             rerouted.extend(consumers)
         forward[old.name] = new
     if cins:
         sources = [o for o in new_ops if not any(t.op in new_set for t in o.inputs)]
         targets = sources or list(dict.fromkeys(rerouted))
         for target in targets:
-            journal.add_controls(target, [c for c in cins if c is not target])
+            _add_controls(target, [c for c in cins if c is not target])
     if out_ops:
         # Ops that waited for the root wait for the replacement (and, if it created no
         # op, for the matched ops' control inputs too).
@@ -412,8 +373,8 @@ def _apply(
         for c in list(_tf.control_outputs(m.root)):
             if c in member_set or c in new_set:
                 continue
-            journal.remove_controls(c, [m.root])
-            journal.add_controls(c, waits)
+            reroute.remove_control_inputs(c, [m.root])
+            _add_controls(c, waits)
     # Matched ops the replacement still reads are kept, not replaced.
     read = {t.op for o in new_ops for t in o.inputs}
     read.update(t.op for t in results if t is not None)
@@ -437,7 +398,6 @@ def _rounds(graph: tf.Graph, compiled: Any, replacement: Callable, filter_fn: An
 
     Returns the sinks the replacements added and the original sinks they replaced.
     """
-    journal = _Journal()
     forward: dict = {}
     excluded: set = set()
     dead: set = set()  # replaced ops: their reads do not count as consumers
@@ -445,29 +405,29 @@ def _rounds(graph: tf.Graph, compiled: Any, replacement: Callable, filter_fn: An
     dead_sinks: set = set()
     top = _tf.ops_created_after(graph, 1 << 62)[1]
     try:
-        for _ in range(max_iterations):
-            report.iterations += 1
-            matches = _find(graph, compiled, view_ops, excluded, filter_fn, dead)
-            if not matches:
-                break
-            planned = [(m, *_call_replacement(replacement, m)) for m in matches]
-            for m, results, new_ops in planned:
-                n_before = len(report.replaced_ops)
-                _apply(m, results, new_ops, journal, forward, report)
-                replaced = report.replaced_ops[n_before:]
-                dead.update(replaced)
-                # Replaced ops and the root never match again; matched ops the replacement
-                # still reads (Relu(Relu(x)) -> the inner Relu) can, and so can new ops.
-                excluded.update(replaced)
-                excluded.add(m.root)
-                if view_ops is not None:
-                    view_ops.extend(new_ops)
-                if m.root.name in sink_set:
-                    dead_sinks.update(o.name for o in replaced)
-                    extra_sinks.extend(t.op.name for t in results if t is not None)
-            report.matches += len(matches)
+        with _edits.EdgeEdits(graph):  # a failure undoes the edits of every round
+            for _ in range(max_iterations):
+                report.iterations += 1
+                matches = _find(graph, compiled, view_ops, excluded, filter_fn, dead)
+                if not matches:
+                    break
+                planned = [(m, *_call_replacement(replacement, m)) for m in matches]
+                for m, results, new_ops in planned:
+                    n_before = len(report.replaced_ops)
+                    _apply(m, results, new_ops, forward, report)
+                    replaced = report.replaced_ops[n_before:]
+                    dead.update(replaced)
+                    # Replaced ops and the root never match again; matched ops the replacement
+                    # still reads (Relu(Relu(x)) -> the inner Relu) can, and so can new ops.
+                    excluded.update(replaced)
+                    excluded.add(m.root)
+                    if view_ops is not None:
+                        view_ops.extend(new_ops)
+                    if m.root.name in sink_set:
+                        dead_sinks.update(o.name for o in replaced)
+                        extra_sinks.extend(t.op.name for t in results if t is not None)
+                report.matches += len(matches)
     except BaseException as e:
-        journal.undo()
         left = [op.name for op in _tf.ops_created_after(graph, top)[0]]
         if left and not prune:  # TF cannot delete ops: say which ones stay behind
             e.add_note(

@@ -83,6 +83,30 @@ def _check_within_range(positions: list[int], n: int, repetition: bool, what: st
         )
 
 
+def _boundary_ts(ops: list, ops_set: set) -> tuple[list, list, list]:
+    """``select.compute_boundary_ts`` of ops already checked and unique, in one pass.
+
+    Returns ``(inputs, outputs, inside)`` exactly as ``compute_boundary_ts`` does.
+    """
+    seen: set[int] = set()
+    inputs: list = []
+    inside: list = []
+    only_inside: set[int] = set()
+    for op in ops:
+        for t in op.inputs:
+            if id(t) in seen:
+                continue
+            seen.add(id(t))
+            if t.op in ops_set:
+                inside.append(t)
+                if all(c in ops_set for c in t.consumers()):
+                    only_inside.add(id(t))
+            else:
+                inputs.append(t)
+    outputs = [t for op in ops for t in op.outputs if id(t) not in only_inside]
+    return inputs, outputs, inside
+
+
 class SubGraphView:
     """A subgraph of a ``tf.Graph``: its ops and its ordered input/output tensors.
 
@@ -101,14 +125,15 @@ class SubGraphView:
         inside = util.make_list_of_op(inside_ops)
         passthroughs = util.make_list_of_t(passthrough_ts)
         if inside or passthroughs:
-            self._graph: tf.Graph | None = util.get_unique_graph(inside + passthroughs)
+            # Each list is of one graph already: compare the two lists' graphs only.
+            self._graph: tf.Graph | None = util.get_unique_graph(inside[:1] + passthroughs)
             seen: set[tf.Operation] = set()
             self._ops: list[tf.Operation] = []
             for op in inside:
                 if op not in seen:
                     seen.add(op)
                     self._ops.append(op)
-            inputs, outputs, insides = select.compute_boundary_ts(self._ops)
+            inputs, outputs, insides = _boundary_ts(self._ops, seen)
             touched = {id(t) for t in inputs}
             touched.update(id(t) for t in outputs)
             touched.update(id(t) for t in insides)

@@ -22,6 +22,7 @@ Beyond contrib (its known bugs, fixed):
 
 from __future__ import annotations
 
+import operator
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -221,13 +222,13 @@ class Transformer:
                 finally:
                     info._legacy_call = None
                 rewire = [
-                    (op_, i, want)
+                    (op_, i, want, t_)
                     for i, (t_, want) in enumerate(zip(op_.inputs, new_inputs))
                     if t_ is not want
                 ]
                 if rewire:
-                    _tf.update_edges(op_.graph, rewire)
-                    _edits.note_external_edit(op_.graph)
+                    with _edits.EdgeEdits(op_.graph) as edits:
+                        edits.set_inputs(rewire)
             else:
                 op_, op_outputs_ = handler(info, op, new_inputs)
             if op is op_:
@@ -276,6 +277,10 @@ class Transformer:
         return tmp_t_
 
     def _finalize_cycles(self, info: _TmpInfo) -> None:
+        with _edits.EdgeEdits(info.graph_) as edits:
+            self._patch_cycles(info, edits)
+
+    def _patch_cycles(self, info: _TmpInfo, edits: _edits.EdgeEdits) -> None:
         for (t, tmp_t_, consumer_op), slot in zip(info.tmp_cyclic_ts, info._cyclic_slots):
             t_ = info.transformed_ts.get(t)
             if t_ is None or consumer_op not in info.transformed_ops:
@@ -286,11 +291,14 @@ class Transformer:
             consumer_op_ = info.transformed_ops[consumer_op]
             if slot < 0:  # contrib's lookup by value, for handlers that bypass slots
                 slot = next(i for i, x in enumerate(consumer_op_.inputs) if x is tmp_t_)
-            _tf.update_edges(info.graph_, [(consumer_op_, slot, t_)])
-        if info.tmp_cyclic_ts:
-            _edits.note_external_edit(info.graph_)
+            edits.set_inputs([(consumer_op_, slot, t_, tmp_t_)])
 
     def _connect_control_inputs(self, info: _TmpInfo, order: list[tf.Operation]) -> None:
+        with _edits.EdgeEdits(info.graph_) as edits:
+            self._connect_each(info, order, edits)
+
+    def _connect_each(self, info: _TmpInfo, order: list[tf.Operation],
+                      edits: _edits.EdgeEdits) -> None:
         for op in order:
             op_ = info.transformed_ops[op]
             orig = _tf.original_op(op)
@@ -301,7 +309,7 @@ class Transformer:
                 ci_ = self.transform_control_input_handler(info, ci)
                 if ci_ is not None:
                     control_inputs_.append(ci_)
-            _tf.add_control_edges(op_, control_inputs_)
+            edits.add_controls(op_, control_inputs_)
 
     # -- shared tail ----------------------------------------------------------------------
 
@@ -387,6 +395,16 @@ def _dst_graph(sgv: subgraph.SubGraphView, dst_graph: tf.Graph | None) -> tf.Gra
     return dst_graph
 
 
+def _copier(sgv: Any, dst_graph: tf.Graph | None, share_variables: bool
+            ) -> tuple[subgraph.SubGraphView, tf.Graph, Transformer]:
+    """The view, the destination graph and a default Transformer for a copy."""
+    sgv = _as_view(sgv)
+    dst_graph = _dst_graph(sgv, dst_graph)
+    copier = Transformer()
+    copier.share_variables = share_variables
+    return sgv, dst_graph, copier
+
+
 def copy(
     sgv: Any,
     dst_graph: tf.Graph | None = None,
@@ -415,9 +433,7 @@ def copy(
         >>> info.transformed(e).name
         'copy/e:0'
     """
-    sgv = _as_view(sgv)
-    dst_graph = _dst_graph(sgv, dst_graph)
-    copier = Transformer()
+    sgv, dst_graph, copier = _copier(sgv, dst_graph, share_variables)
     copier.share_variables = util.check_flag(share_variables, "share_variables")
     return copier(sgv, dst_graph, dst_scope, src_scope, reuse_dst_scope=reuse_dst_scope)
 
@@ -490,11 +506,8 @@ def copy_with_input_replacements(
         >>> [t.name for t in info.transformed(c).op.inputs]
         ['a_new:0', 'b:0']
     """
-    sgv = _as_view(sgv)
-    dst_graph = _dst_graph(sgv, dst_graph)
+    sgv, dst_graph, copier = _copier(sgv, dst_graph, share_variables)
     replacements = {id(k): v for k, v in _replacement_pairs(replacement_ts, dst_graph)}
-    copier = Transformer()
-    copier.share_variables = share_variables
 
     def replace_t_with_replacement_handler(info: Any, t: tf.Tensor) -> tf.Tensor:
         t_ = replacements.get(id(t))
@@ -559,16 +572,23 @@ def _creation_order_is_topological(graph: tf.Graph) -> bool:
     else:
         start, _, clean = entry
     if clean:
-        op_id = _tf.op_id
-        for op in ops[start:]:
-            i = op_id(op)
-            if any(op_id(t.op) >= i for t in op.inputs) or any(
-                op_id(c) >= i for c in op.control_inputs
-            ):
-                clean = False
-                break
+        clean = _edges_increase(ops[start:])
     _TOPO_CACHE[graph] = (len(ops), key, clean)
     return clean
+
+
+def _edges_increase(ops: list[tf.Operation]) -> bool:
+    """Every data and control input of ``ops`` has a smaller id than its consumer (the ids
+    read in bulk, the comparisons in one ``map``)."""
+    ids = _tf.op_ids(ops)
+    inputs = [op.inputs for op in ops]
+    controls = [op.control_inputs for op in ops]
+    for lists, producers in ((inputs, [t.op for ts in inputs for t in ts]),
+                             (controls, [c for cs in controls for c in cs])):
+        consumers = [i for xs, i in zip(lists, ids) for _ in xs]
+        if any(map(operator.ge, _tf.op_ids(producers), consumers)):
+            return False
+    return True
 
 
 def _id_window(graph: tf.Graph, replaced: list[tf.Tensor], targets: list[tf.Tensor]
