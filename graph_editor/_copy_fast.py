@@ -128,6 +128,7 @@ def _fast_copy(transformer: Any, info: Any, ops: list[tf.Operation],
     if new_ops is None:
         if parsed is None:  # names now depend on the order: use copy_order's, as per-op
             order, src_names, nodes, parsed, _ = _prepare(src, ops, parse=True)
+        assert parsed is not None, "_prepare(parse=True) parses"
         new_ops = _renaming_import(transformer, info, src_names, nodes, parsed, nodedef_fn)
 
     by_name = {op_.name: op_ for op_ in new_ops}

@@ -47,6 +47,7 @@ class _TmpInfo:
     def __init__(self, sgv: subgraph.SubGraphView, dst_graph: tf.Graph, dst_scope: str,
                  src_scope: str, share_variables: bool = False,
                  transformer: Any = None, original_op_handler: Any = None) -> None:
+        assert sgv.graph is not None, "an empty view is copied with _TmpInfo.empty"
         self.sgv = sgv
         self.sgv_inputs_set = support.IdSet(sgv.inputs)
         self.ops = frozenset(sgv.ops)

@@ -92,10 +92,10 @@ class IdMap(MutableMapping):
     def __len__(self) -> int:
         return len(self._d)
 
-    def items(self) -> Any:  # type: ignore[override]
+    def items(self) -> Any:
         return list(self._d.values())
 
-    def values(self) -> Any:  # type: ignore[override]
+    def values(self) -> Any:
         return [v for _, v in self._d.values()]
 
     def __repr__(self) -> str:
@@ -116,7 +116,9 @@ class OpOutputsMap(IdMap):
 
     def get(self, key: Any, default: Any = None) -> Any:
         op = getattr(key, "op", None)
-        op_ = self._ops.get(op) if isinstance(op, tf.Operation) else None
+        if not isinstance(op, tf.Operation):
+            return default
+        op_ = self._ops.get(op)
         if op_ is None or key is not op.outputs[key.value_index]:
             return default
         return op_.outputs[key.value_index]
@@ -142,10 +144,10 @@ class OpOutputsMap(IdMap):
     def __len__(self) -> int:
         return sum(len(op.outputs) for op in self._ops)
 
-    def items(self) -> Any:  # type: ignore[override]
+    def items(self) -> Any:
         return [(t, t_) for op, op_ in self._ops.items() for t, t_ in zip(op.outputs, op_.outputs)]
 
-    def values(self) -> Any:  # type: ignore[override]
+    def values(self) -> Any:
         return [t_ for op_ in self._ops.values() for t_ in op_.outputs]
 
     def __repr__(self) -> str:

@@ -211,7 +211,7 @@ class Transformer:
     def _copy_ops(self, info: _TmpInfo, order: list[tf.Operation]) -> None:
         node_defs = [op.node_def for op in order] if _tf.graph_functions(info.graph) else []
         support.copy_functions(info.graph, info.graph_, node_defs)
-        handler = self.transform_op_handler
+        handler: Any = self.transform_op_handler  # (info, op, new_inputs), or legacy (info, op)
         legacy = _is_legacy_op_handler(handler)
         for op in order:
             new_inputs = [self._transformed_t(info, t, op, i) for i, t in enumerate(op.inputs)]

@@ -118,7 +118,7 @@ def test_keep_names_resolve_like_every_other_verb():
     with g.as_default():
         x = tf.compat.v1.placeholder(tf.float32, [2], name="x")
         with tf.name_scope("model/block"):
-            side = tf.negative(x, name="side")
+            tf.negative(x, name="side")
         y = tf.tanh(x, name="y")
     # a unique suffix names the op, as in insert_at / split_function / the CLI
     assert [op.name for op in ge.strip_unused(g, ["x"], ["block/side"]).get_operations()] == [
