@@ -2,10 +2,11 @@
 
 The passes rewire many consumers at once, each edit safe by construction (a consumer moves
 to a tensor computed upstream of what it read, or to a new ``Const``: no cycle can close,
-dtypes are equal). They skip the per-edit validation of :mod:`graph_editor.reroute` and use
-TF's primitives directly: data edges in batches (``_tf.update_edges``), and each op's
-control inputs rewritten once (TF cannot remove a single control edge, so removing ``k``
-edges one at a time from an op with ``n`` costs ``k * n``).
+dtypes are equal). They skip the per-edit validation of :mod:`graph_editor.reroute` and go
+straight to the one edge channel (:class:`graph_editor._edits.EdgeEdits`, which records
+every edit for the undo): data edges in batches, and each op's control inputs rewritten
+once (TF cannot remove a single control edge, so removing ``k`` edges one at a time from an
+op with ``n`` costs ``k * n``).
 
 Example::
 
@@ -29,29 +30,18 @@ __all__ = ["Edits"]
 
 
 class Edits:
-    """In-place edits of ``graph``, recorded so that :meth:`undo` restores every touched op."""
+    """In-place edits of ``graph`` for a pass, through graph_editor's one edge channel
+    (:class:`graph_editor._edits.EdgeEdits`): :meth:`undo` restores every touched op exactly,
+    :meth:`done` commits (edit counter, cycle-check order, live-session warning)."""
 
     def __init__(self, graph: tf.Graph) -> None:
         self.graph = graph
-        self._saved: dict = {}  # op -> (inputs, control inputs) before the first edit
-        self._warned = False
-
-    def _save(self, ops: list) -> None:
-        new = [op for op in ops if op not in self._saved]
-        if not new:
-            return
-        if not self._warned:
-            self._warned = True
-            _edits._warn_live_sessions(self.graph, new)  # noqa: SLF001
-        for op in new:
-            self._saved[op] = (tuple(op.inputs), tuple(op.control_inputs))
+        self._channel = _edits.EdgeEdits(graph)
 
     def set_inputs(self, edits: list) -> None:
         """Apply ``(op, input index, new tensor)`` edits, in one batch."""
-        if not edits:
-            return
-        self._save([e[0] for e in edits])
-        _tf.update_edges(self.graph, edits)
+        if edits:
+            self._channel.set_inputs([(op, i, new, op.inputs[i]) for op, i, new in edits])
 
     def reroute(self, old: tf.Tensor, new: tf.Tensor, consumers: list | None = None) -> int:
         """Make ``consumers`` (default: all) read ``new`` wherever they read ``old``.
@@ -60,36 +50,22 @@ class Edits:
         """
         if consumers is None:
             consumers = old.consumers()
-        edits: list[tuple[tf.Operation, int, tf.Tensor]] = []
-        for op in dict.fromkeys(consumers):
-            edits.extend((op, i, new) for i in _tf.input_slots(op, old))
-        self.set_inputs(edits)
+        edits = [(op, i, new, old) for op in dict.fromkeys(consumers)
+                 for i in _tf.input_slots(op, old)]
+        self._channel.set_inputs(edits)
         return len(edits)
 
     def set_controls(self, op: tf.Operation, controls: list) -> None:
         """Make ``controls`` (no repeats, order kept) the control inputs of ``op``."""
         controls = list(dict.fromkeys(c for c in controls if c is not op))
-        if [c.name for c in controls] == [c.name for c in op.control_inputs]:
-            return
-        self._save([op])
-        _tf.remove_all_control_inputs(op)
-        _tf.add_control_edges(op, controls)
+        old = op.control_inputs
+        if [c.name for c in controls] != [c.name for c in old]:
+            self._channel.set_controls(op, controls, list(old))
 
     def done(self) -> None:
-        """Tell graph_editor's caches that the graph changed (if it did)."""
-        if self._saved:
-            _edits.note_external_edit(self.graph)
+        """Commit the edits (if any)."""
+        self._channel.commit()
 
     def undo(self) -> None:
         """Restore the inputs and control inputs of every op edited so far."""
-        for op, (inputs, cinputs) in self._saved.items():
-            now = op.inputs
-            edits = [(op, i, t) for i, t in enumerate(inputs) if now[i] is not t]
-            if edits:
-                _tf.update_edges(self.graph, edits)
-            if [c.name for c in op.control_inputs] != [c.name for c in cinputs]:
-                _tf.remove_all_control_inputs(op)
-                _tf.add_control_edges(op, list(cinputs))
-        if self._saved:
-            _edits.note_external_edit(self.graph)
-        self._saved.clear()
+        self._channel.undo()
