@@ -57,6 +57,7 @@ __all__ = [
     # reroute / edit
     "update_edges",
     "input_slots",
+    "reader_slots",
     "add_control_edges",
     "remove_all_control_inputs",
     "install_session_run_hook",
@@ -325,6 +326,18 @@ def input_slots(op: tf.Operation, t: tf.Tensor) -> list[int]:
     if cached is None:
         cached = op.inputs
     return [i for i, x in enumerate(cached) if x is t]
+
+
+def reader_slots(t: tf.Tensor) -> list[tuple[tf.Operation, int]]:
+    """``(consumer, input index)`` of every input slot that reads ``t``, consumers in TF's
+    order: :func:`input_slots` over ``t.consumers()``, in one loop."""
+    out = []
+    for op in dict.fromkeys(t.consumers()):
+        cached = op._inputs_val  # noqa: SLF001
+        if cached is None:
+            cached = op.inputs
+        out.extend([(op, i) for i, x in enumerate(cached) if x is t])
+    return out
 
 
 def add_control_edges(op: tf.Operation, control_ops: list) -> None:

@@ -247,15 +247,13 @@ def _record_fresh(plan: _edits.Plan, ts0: list, ts1: list, directions: tuple,
                   can_modify: set | None, cannot_modify: set | None) -> int:
     """The slot edits of independent pairs, recorded in one batch (the graph is not
     edited before the plan is applied, so each pair's consumers are read as they are)."""
-    input_slots = _tf.input_slots
+    reader_slots = _tf.reader_slots
     edits: list = []
 
     def move(src: tf.Tensor, dst: tf.Tensor) -> None:  # src's consumers read dst
-        for c in dict.fromkeys(src.consumers()):
-            if (can_modify is None or c in can_modify) and (
-                cannot_modify is None or c not in cannot_modify
-            ):
-                edits.extend([(c, i, dst, src) for i in input_slots(c, src)])
+        edits.extend([(c, i, dst, src) for c, i in reader_slots(src)
+                      if (can_modify is None or c in can_modify)
+                      and (cannot_modify is None or c not in cannot_modify)])
 
     a2b, b2a = directions
     for t0, t1 in zip(ts0, ts1):

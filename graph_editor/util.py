@@ -122,6 +122,11 @@ def check_graphs(*args: Any) -> None:
             )
 
 
+# Classes whose instances are never eager tensors (graph ops/tensors, anything else checked
+# once): the per-element eager check of get_unique_graph then costs one set lookup.
+_NOT_EAGER_TYPES: set[type] = set()
+
+
 def get_unique_graph(
     tops: Any, check_types: Any = None, none_if_empty: bool = False
 ) -> tf.Graph | None:
@@ -157,9 +162,13 @@ def get_unique_graph(
         check_types = tuple(check_types)
     graph = None
     first = None
+    not_eager = _NOT_EAGER_TYPES
     for top in tops:
-        if _is_eager(top):
-            raise _eager_error(top)
+        cls = type(top)
+        if cls not in not_eager:
+            if _is_eager(top):
+                raise _eager_error(top)
+            not_eager.add(cls)  # eagerness is a property of the class (EagerTensor)
         if not isinstance(top, check_types):
             names = " or ".join(f"tf.{t.__name__}" for t in check_types)
             expected = "op" if check_types == (tf.Operation,) else (
