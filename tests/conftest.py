@@ -21,11 +21,10 @@ def run(graph: tf.Graph, fetches, feed_dict=None):
         return sess.run(fetches, feed_dict=feed_dict)
 
 
-@pytest.fixture
-def diamond():
+def diamond_graph() -> tuple[tf.Graph, dict]:
     """a, b -> c = a + b -> d = c * b -> e = tanh(d); f = neg(c) (dangling)
 
-    Returns (graph, namespace of tensors).
+    Returns (graph, {name: tensor}).
     """
     g = tf.Graph()
     with g.as_default():
@@ -35,7 +34,13 @@ def diamond():
         d = tf.multiply(c, b, name="d")
         e = tf.tanh(d, name="e")
         f = tf.negative(c, name="f")
-    ns = dict(a=a, b=b, c=c, d=d, e=e, f=f)
+    return g, dict(a=a, b=b, c=c, d=d, e=e, f=f)
+
+
+@pytest.fixture
+def diamond():
+    """:func:`diamond_graph` as (graph, namespace of tensors)."""
+    g, ns = diamond_graph()
     return g, type("NS", (), ns)
 
 

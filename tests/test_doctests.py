@@ -21,6 +21,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import diamond_graph
 
 import graph_editor as ge
 
@@ -41,15 +42,8 @@ def _modules_with_examples() -> list[str]:
 
 def namespace() -> dict:
     """The names every docstring example may use (see the module docstring)."""
-    graph = tf.Graph()
-    with graph.as_default():
-        a = tf.compat.v1.placeholder(tf.float32, [2], name="a")
-        b = tf.compat.v1.placeholder(tf.float32, [2], name="b")
-        c = tf.add(a, b, name="c")
-        d = tf.multiply(c, b, name="d")
-        e = tf.tanh(d, name="e")
-        f = tf.negative(c, name="f")
-    return dict(ge=ge, tf=tf, np=np, keras=keras, graph=graph, a=a, b=b, c=c, d=d, e=e, f=f)
+    graph, tensors = diamond_graph()
+    return dict(ge=ge, tf=tf, np=np, keras=keras, graph=graph, **tensors)
 
 
 def test_every_module_with_examples_is_found():
