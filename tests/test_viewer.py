@@ -39,8 +39,7 @@ def scope_index(data: dict) -> dict[str, int]:
     return {sc["n"]: i for i, sc in enumerate(data["scopes"])}
 
 
-@pytest.fixture
-def blocks():
+def blocks_graph() -> tf.Graph:
     """x -> block1 (mm, act) -> block2 (mm, act) -> y = block1/act + block2/act."""
     g = tf.Graph()
     with g.as_default():
@@ -51,6 +50,11 @@ def blocks():
             h2 = tf.tanh(tf.matmul(h1, tf.ones([4, 4]), name="mm"), name="act")
         tf.add(h1, h2, name="y")
     return g
+
+
+@pytest.fixture
+def blocks():
+    return blocks_graph()
 
 
 def small_model(bn_stats: bool = True):

@@ -12,7 +12,7 @@ import shutil
 import keras
 import pytest
 import tensorflow as tf
-from test_viewer import _gate_edit, small_model
+from test_viewer import _gate_edit, blocks_graph, small_model
 
 import graph_editor as ge
 
@@ -164,14 +164,7 @@ def test_search_click_details_expand(browser, tmp_path):
 
 def test_diff_page(browser, tmp_path):
     By = _by(browser)
-    g = tf.Graph()
-    with g.as_default():
-        x = tf.compat.v1.placeholder(tf.float32, [None, 4], name="x")
-        with tf.name_scope("block1"):
-            h1 = tf.nn.relu(tf.matmul(x, tf.ones([4, 4]), name="mm"), name="act")
-        with tf.name_scope("block2"):
-            h2 = tf.tanh(tf.matmul(h1, tf.ones([4, 4]), name="mm"), name="act")
-        tf.add(h1, h2, name="y")
+    g = blocks_graph()
     before = g.as_graph_def()
     after = _gate_edit(g)
     _open(browser, ge.diff_view(before, after, tmp_path / "edit.html"))
