@@ -21,6 +21,22 @@ def run(graph: tf.Graph, fetches, feed_dict=None):
         return sess.run(fetches, feed_dict=feed_dict)
 
 
+def randomize_batch_norms(model, rng, mean_std=0.3, var_range=(0.5, 2.0), affine=True):
+    """Non-trivial moving statistics (and, with ``affine``, gamma/beta) for every
+    ``BatchNormalization`` of ``model``: with the defaults (zero mean, unit variance) a
+    wrongly folded, sliced or copied batch norm would not show in the outputs."""
+    import keras
+
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            shape = layer.moving_mean.shape
+            layer.moving_mean.assign(rng.normal(0.0, mean_std, shape).astype(np.float32))
+            layer.moving_variance.assign(rng.uniform(*var_range, shape).astype(np.float32))
+            if affine:
+                layer.gamma.assign(rng.uniform(0.5, 1.5, shape).astype(np.float32))
+                layer.beta.assign(rng.normal(0.0, mean_std, shape).astype(np.float32))
+
+
 def diamond_graph() -> tuple[tf.Graph, dict]:
     """a, b -> c = a + b -> d = c * b -> e = tanh(d); f = neg(c) (dangling)
 

@@ -14,6 +14,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import randomize_batch_norms
 
 import graph_editor as ge
 from graph_editor.functions import resolve_tensor
@@ -181,10 +182,7 @@ def test_efficientnet_b0_block_names():
     keras.utils.set_random_seed(4)
     model = keras.applications.EfficientNetB0(weights=None, input_shape=(64, 64, 3))
     rng = np.random.default_rng(4)
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            layer.moving_mean.assign(rng.normal(0, 0.2, layer.moving_mean.shape))
-            layer.moving_variance.assign(rng.uniform(0.5, 1.5, layer.moving_variance.shape))
+    randomize_batch_norms(model, rng, mean_std=0.2, var_range=(0.5, 1.5), affine=False)
     g = ge.graph_from_keras(model)
     x = rng.uniform(0, 255, (1, 64, 64, 3)).astype(np.float32)
     mul_1 = no_warnings(g, "block2b_expand_activation/mul_1")

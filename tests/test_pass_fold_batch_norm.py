@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import run
+from conftest import randomize_batch_norms, run
 
 import graph_editor as ge
 
@@ -265,13 +265,7 @@ def test_frozen_keras3_model_folds_in_one_call():
     h = keras.layers.BatchNormalization()(h)
     h = keras.layers.Dense(5)(keras.layers.Flatten()(h))
     model = keras.Model(inputs, keras.layers.BatchNormalization()(h))
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            n = layer.moving_mean.shape[0]
-            layer.moving_mean.assign(RNG.normal(0, 0.5, n))
-            layer.moving_variance.assign(RNG.uniform(0.5, 2.0, n))
-            layer.gamma.assign(RNG.uniform(0.5, 1.5, n))
-            layer.beta.assign(RNG.normal(0, 0.5, n))
+    randomize_batch_norms(model, RNG, mean_std=0.5)
     fn = tf.function(lambda x: model(x, training=False))
     frozen = convert_variables_to_constants_v2(
         fn.get_concrete_function(tf.TensorSpec([None, 8, 8, 3], tf.float32)))

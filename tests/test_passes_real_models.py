@@ -14,7 +14,7 @@ from collections import Counter
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import run
+from conftest import randomize_batch_norms, run
 
 import graph_editor as ge
 from graph_editor import _tf
@@ -35,14 +35,9 @@ def frozen_model(name: str) -> tuple:
         weights=None, input_shape=(SIZE, SIZE, 3), classifier_activation=None
     )
     rng = np.random.default_rng(0)
+    randomize_batch_norms(model, rng)
     bns = [layer for layer in model.layers
            if isinstance(layer, keras.layers.BatchNormalization)]
-    for layer in bns:
-        n = layer.moving_mean.shape[0]
-        layer.moving_mean.assign(rng.normal(0.0, 0.3, n))
-        layer.moving_variance.assign(rng.uniform(0.5, 2.0, n))
-        layer.gamma.assign(rng.uniform(0.5, 1.5, n))
-        layer.beta.assign(rng.normal(0.0, 0.3, n))
     fn = tf.function(lambda x: model(x, training=False))
     concrete = fn.get_concrete_function(tf.TensorSpec([None, SIZE, SIZE, 3], tf.float32))
     frozen = convert_variables_to_constants_v2(concrete)

@@ -11,6 +11,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import randomize_batch_norms
 
 import graph_editor as ge
 
@@ -24,11 +25,7 @@ def effnet():
     keras.utils.set_random_seed(0)
     model = keras.applications.EfficientNetB0(weights=None, input_shape=(64, 64, 3))
     rng = np.random.default_rng(0)
-    for layer in model.layers:  # non-trivial BatchNorm statistics
-        if isinstance(layer, keras.layers.BatchNormalization):
-            shape = layer.moving_mean.shape
-            layer.moving_mean.assign(rng.normal(0.0, 0.1, shape).astype(np.float32))
-            layer.moving_variance.assign(rng.uniform(0.5, 1.5, shape).astype(np.float32))
+    randomize_batch_norms(model, rng, mean_std=0.1, var_range=(0.5, 1.5), affine=False)
     x = rng.uniform(0.0, 255.0, (2, 64, 64, 3)).astype(np.float32)
     kernels = [model.get_layer(name).kernel for name in WEIGHTS]
     ref = grads(lambda t: model(t, training=False), x, kernels)
