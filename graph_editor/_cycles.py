@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import operator
 import weakref
 from collections import deque
 from typing import Any
@@ -108,12 +109,18 @@ class _Rebuild(Exception):
 class CycleCheck:
     """Refuse a plan whose new edges close a data or control cycle."""
 
-    def __init__(self, plan: Any, new_edges: list) -> None:
+    def __init__(self, plan: Any, producers: list, consumers: list) -> None:
+        """The new edges are ``producers[k] -> consumers[k]``."""
         self.plan = plan
-        self.edges = new_edges
+        self.producers, self.consumers = producers, consumers
         self.st = state(plan.graph)
         self.overlay: dict[int, float] = {}
         self.unprocessed: set = set()
+
+    @property
+    def edges(self) -> list:
+        """The new edges, ``(producer, consumer)``."""
+        return list(zip(self.producers, self.consumers))
 
     # ranks -------------------------------------------------------------------------------
     def rank(self, op: Any) -> float:
@@ -208,13 +215,16 @@ class CycleCheck:
     def _against_order(self) -> list:
         """The fast path: the new edges whose ranks are not increasing (one comparison
         per edge, the ids read in bulk)."""
-        edges, ranks = self.edges, self.st.ranks
-        ids_p = _tf.op_ids([p for p, _ in edges])
-        ids_c = _tf.op_ids([c for _, c in edges])
-        if not ranks:
-            return [e for e, ip, ic in zip(edges, ids_p, ids_c) if ip >= ic]
-        get = ranks.get
-        return [e for e, ip, ic in zip(edges, ids_p, ids_c) if get(ip, ip) >= get(ic, ic)]
+        ranks = self.st.ranks
+        rp: list[Any] = _tf.op_ids(self.producers)  # ids, then ranks (moved ops' ranks)
+        rc: list[Any] = _tf.op_ids(self.consumers)
+        if ranks:
+            get = ranks.get
+            rp = list(map(get, rp, rp))  # get(id, id)
+            rc = list(map(get, rc, rc))
+        if not any(map(operator.ge, rp, rc)):
+            return []
+        return [e for e, p, c in zip(self.edges, rp, rc) if p >= c]
 
     def _verify_new_ops(self) -> None:
         """Check the order on the ops created since the last check; stale if it fails."""

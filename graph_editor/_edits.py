@@ -19,6 +19,7 @@ Nothing here is public API.
 
 from __future__ import annotations
 
+import operator
 import warnings
 import weakref
 from typing import Any
@@ -34,6 +35,11 @@ from graph_editor.errors import (
 )
 
 __all__ = ["edit_count", "note_external_edit", "EdgeEdits", "Plan", "PendingTensor"]
+
+# Fields of a slot edit ``(op, input index, new tensor, old tensor)``, read in bulk.
+_OP_EDITED = operator.itemgetter(0)
+_NEW = operator.itemgetter(2)
+_OP = operator.attrgetter("op")
 
 # graph -> WeakKeyDictionary(session -> graph.version when it last ran)
 _SESSIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -468,14 +474,17 @@ class Plan:
                 "The graph is finalized (graph.finalize() was called); graph_editor will not "
                 "edit it. Edit a copy, or call the edit before finalizing."
             )
+        real = slot_edits
         if self.pending:
-            new_edges = [(t.op, op) for op, _, t, _ in slot_edits if type(t) is not PendingTensor]
-        else:
-            new_edges = [(t.op, op) for op, _, t, _ in slot_edits]
+            real = [e for e in slot_edits if type(e[2]) is not PendingTensor]
+        producers = list(map(_OP, map(_NEW, real)))  # in C: no Python frame per edge
+        consumers = list(map(_OP_EDITED, real))
         for op, new, old in ctrl_edits:
             old_set = set(old)
-            new_edges.extend((c, op) for c in new if c not in old_set)
-        _CycleCheck(self, new_edges).run()
+            added = [c for c in new if c not in old_set]
+            producers.extend(added)
+            consumers.extend([op] * len(added))
+        _CycleCheck(self, producers, consumers).run()
         if _state(graph).has_frames:
             self._check_frames(slot_edits, ctrl_edits)
         st = _state(graph)

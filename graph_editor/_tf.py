@@ -57,7 +57,9 @@ __all__ = [
     # reroute / edit
     "update_edges",
     "input_slots",
-    "reader_slots",
+    "reader_moves",
+    "tensor_dtypes",
+    "tensor_dims",
     "add_control_edges",
     "remove_all_control_inputs",
     "install_session_run_hook",
@@ -328,15 +330,34 @@ def input_slots(op: tf.Operation, t: tf.Tensor) -> list[int]:
     return [i for i, x in enumerate(cached) if x is t]
 
 
-def reader_slots(t: tf.Tensor) -> list[tuple[tf.Operation, int]]:
-    """``(consumer, input index)`` of every input slot that reads ``t``, consumers in TF's
-    order: :func:`input_slots` over ``t.consumers()``, in one loop."""
-    out = []
-    for op in dict.fromkeys(t.consumers()):
-        cached = op._inputs_val  # noqa: SLF001
-        if cached is None:
-            cached = op.inputs
-        out.extend([(op, i) for i, x in enumerate(cached) if x is t])
+def reader_moves(moves: list, only: Any = None, skip: Any = None
+                 ) -> list[tuple[tf.Operation, int, Any, tf.Tensor]]:
+    """``(consumer, input index, dst, src)`` for every input slot that reads ``src``, for
+    each ``(src, dst)`` of ``moves`` in order (consumers in TF's order, each once).
+
+    Consumers not in ``only`` (a set of ops, if given) or in ``skip`` are left out before
+    their inputs are read. One loop over the consumers and TF's Python-side input caches
+    (:func:`input_slots`), without a Python call per tensor.
+    """
+    out: list = []
+    append = out.append
+    for src, dst in moves:
+        consumers = src.consumers()
+        if len(consumers) > 1:
+            consumers = dict.fromkeys(consumers)  # an op reading src twice is listed twice
+        for op in consumers:
+            if (only is not None and op not in only) or (skip is not None and op in skip):
+                continue
+            cached = op._inputs_val  # noqa: SLF001
+            if cached is None:
+                cached = op.inputs
+            if len(cached) == 1:
+                if cached[0] is src:
+                    append((op, 0, dst, src))
+            else:
+                for i, x in enumerate(cached):
+                    if x is src:
+                        append((op, i, dst, src))
     return out
 
 
@@ -699,9 +720,28 @@ import operator  # noqa: E402
 __all__ += ["op_ids"]  # noqa: PLE0605 - this block's own names
 
 _ID_VALUE = operator.attrgetter("_id_value")
+_DTYPE = operator.attrgetter("_dtype")
+_SHAPE_VAL = operator.attrgetter("_shape_val")
+_DIMS = operator.attrgetter("_dims")
 
 
 def op_ids(ops: list) -> list[int]:
     """The creation ids of ``ops`` (what :func:`op_id` reads: ``Operation._id_value``),
     read in one C-level ``map`` instead of one Python call per op."""
     return list(map(_ID_VALUE, ops))
+
+
+def tensor_dtypes(ts: list) -> list:
+    """``t.dtype`` of each tensor, read in one C-level ``map`` (``Tensor._dtype``)."""
+    return list(map(_DTYPE, ts))
+
+
+def tensor_dims(ts: list) -> list:
+    """The static shape of each tensor as ``TensorShape``'s dims tuple (None: unknown rank),
+    read in bulk: ``Tensor._shape_val`` (filled by ``t.shape`` when TF has not yet), then
+    ``TensorShape._dims``."""
+    shapes = list(map(_SHAPE_VAL, ts))
+    for k, s in enumerate(shapes):
+        if s is None:
+            shapes[k] = ts[k].shape
+    return list(map(_DIMS, shapes))

@@ -165,6 +165,12 @@ def _check_pairs(plan: _edits.Plan, ts0: list, ts1: list) -> None:
     if ts0:  # each list is of one graph already (make_list_of_t, or a view's tensors)
         plan.use_graph(ts0[0].graph)
         plan.use_graph(ts1[0].graph)
+    try:  # every pair of the same dtype and static shape, read in bulk: nothing to report
+        if (_tf.tensor_dtypes(ts0) == _tf.tensor_dtypes(ts1)
+                and _tf.tensor_dims(ts0) == _tf.tensor_dims(ts1)):
+            return
+    except AttributeError:  # a placeholder not created yet (PendingTensor): pair by pair
+        pass
     for k, (t0, t1) in enumerate(zip(ts0, ts1)):
         if t0 is t1:
             continue
@@ -238,8 +244,8 @@ def _independent(plan: _edits.Plan, ts0: list, ts1: list) -> bool:
     slot moves once and the graph's own inputs are the virtual ones."""
     if plan.pending or plan.slots or plan.ctrl:
         return False
-    ids = {id(t) for t in ts0}
-    ids.update(id(t) for t in ts1)
+    ids = set(map(id, ts0))
+    ids.update(map(id, ts1))
     return len(ids) == 2 * len(ts0)
 
 
@@ -247,20 +253,14 @@ def _record_fresh(plan: _edits.Plan, ts0: list, ts1: list, directions: tuple,
                   can_modify: set | None, cannot_modify: set | None) -> int:
     """The slot edits of independent pairs, recorded in one batch (the graph is not
     edited before the plan is applied, so each pair's consumers are read as they are)."""
-    reader_slots = _tf.reader_slots
-    edits: list = []
-
-    def move(src: tf.Tensor, dst: tf.Tensor) -> None:  # src's consumers read dst
-        edits.extend([(c, i, dst, src) for c, i in reader_slots(src)
-                      if (can_modify is None or c in can_modify)
-                      and (cannot_modify is None or c not in cannot_modify)])
-
     a2b, b2a = directions
+    moves: list = []  # (src, dst): src's consumers read dst
     for t0, t1 in zip(ts0, ts1):
         if a2b:
-            move(t1, t0)
+            moves.append((t1, t0))
         if b2a:
-            move(t0, t1)
+            moves.append((t0, t1))
+    edits = _tf.reader_moves(moves, can_modify, cannot_modify)
     plan.set_inputs_fresh(edits)
     return len(edits)
 

@@ -17,6 +17,7 @@ No function here uses the default graph unless the caller entered one on purpose
 
 from __future__ import annotations
 
+import operator
 import re
 from typing import Any, TypeVar
 
@@ -125,6 +126,7 @@ def check_graphs(*args: Any) -> None:
 # Classes whose instances are never eager tensors (graph ops/tensors, anything else checked
 # once): the per-element eager check of get_unique_graph then costs one set lookup.
 _NOT_EAGER_TYPES: set[type] = set()
+_GRAPH_OF = operator.attrgetter("graph")
 
 
 def get_unique_graph(
@@ -160,9 +162,15 @@ def get_unique_graph(
         check_types = (check_types,)
     else:
         check_types = tuple(check_types)
+    not_eager = _NOT_EAGER_TYPES
+    if type(tops) is list and tops:  # the common case in bulk: classes, then graphs, in C
+        classes = set(map(type, tops))
+        if classes <= not_eager and all(issubclass(c, check_types) for c in classes):
+            graphs = set(map(_GRAPH_OF, tops))
+            if len(graphs) == 1:
+                return graphs.pop()
     graph = None
     first = None
-    not_eager = _NOT_EAGER_TYPES
     for top in tops:
         cls = type(top)
         if cls not in not_eager:
@@ -341,6 +349,8 @@ def _make_list(
         return []
     if check_graph:
         get_unique_graph(objs, check_types=None if ignore_other else cls)
+    if all(issubclass(c, cls) for c in set(map(type, objs))):
+        return objs  # a new list already
     return [x for x in objs if isinstance(x, cls)]
 
 

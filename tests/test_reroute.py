@@ -135,6 +135,35 @@ def test_reroute_errors_leave_graph_unchanged(diamond, make, match):
     assert isinstance(info.value, ValueError)
 
 
+def test_many_pairs_one_bad_pair_is_named_and_compatible_shapes_pass():
+    """The pair checks read dtypes and shapes of all pairs at once; the error still names
+    the one bad pair, and partially known shapes that are compatible are accepted."""
+    g = tf.Graph()
+    with g.as_default():
+        xs = [tf.compat.v1.placeholder(tf.float32, [2], name=f"x{i}") for i in range(8)]
+        ys = [tf.identity(x * 2.0, name=f"y{i}") for i, x in enumerate(xs)]
+        outs = [tf.negative(y, name=f"out{i}") for i, y in enumerate(ys)]
+        bad_dtype = tf.constant([1, 2], name="ints")
+        bad_shape = tf.constant([1.0, 2.0, 3.0], name="three")
+        loose = tf.compat.v1.placeholder(tf.float32, [None], name="loose")
+    for bad, match in ((bad_dtype, "pair 5 is tensor 'ints:0'"),
+                       (bad_shape, "pair 5 is tensor 'three:0'")):
+        ts0 = list(xs)
+        ts0[5] = bad
+        with Unchanged(g), pytest.raises(ge.GraphEditValueError, match=match):
+            ge.reroute_ts(ts0, ys)
+    ts0 = list(xs)
+    ts0[3] = loose
+    assert ge.reroute_ts(ts0, ys) == 8
+    assert [o.op.inputs[0].name for o in outs[2:5]] == ["x2:0", "loose:0", "x4:0"]
+    with tf.compat.v1.Session(graph=g) as sess:
+        feed = {x: [float(i), 1.0] for i, x in enumerate(xs)}
+        feed[loose] = [7.0, 8.0]
+        got = sess.run(outs, feed)
+    np.testing.assert_allclose(got[3], [-7.0, -8.0])
+    np.testing.assert_allclose(got[6], [-6.0, -1.0])
+
+
 def test_type_errors(diamond):
     g, ns = diamond
     with Unchanged(g), pytest.raises(ge.GraphEditTypeError):
