@@ -11,6 +11,8 @@ Verified against TensorFlow 2.21.
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import tensorflow as tf
@@ -86,9 +88,9 @@ def control_outputs(op: tf.Operation) -> list[tf.Operation]:
     return op._control_outputs  # noqa: SLF001
 
 
-def op_id(op: tf.Operation) -> int:
-    """The creation-order id of ``op`` in its graph (``Operation._id``)."""
-    return op._id  # noqa: SLF001
+# The creation-order id of an op in its graph (``Operation._id``, i.e. ``_id_value``): a
+# C-level getter, because the cycle check and the walks' windows call it per op.
+op_id: Callable[[tf.Operation], int] = operator.attrgetter("_id_value")
 
 
 def ops_created_after(graph: tf.Graph, last_id: int) -> tuple[list[tf.Operation], int]:
@@ -715,7 +717,6 @@ exclude_from_autograph("graph_editor")
 # Hot paths of the edge edits (graph_editor._edits / _cycles). TF 2.21.
 # --------------------------------------------------------------------------------------------
 
-import operator  # noqa: E402
 
 __all__ += ["op_ids"]  # noqa: PLE0605 - this block's own names
 
@@ -725,7 +726,7 @@ _SHAPE_VAL = operator.attrgetter("_shape_val")
 _DIMS = operator.attrgetter("_dims")
 
 
-def op_ids(ops: list) -> list[int]:
+def op_ids(ops: Iterable[Any]) -> list[int]:
     """The creation ids of ``ops`` (what :func:`op_id` reads: ``Operation._id_value``),
     read in one C-level ``map`` instead of one Python call per op."""
     return list(map(_ID_VALUE, ops))

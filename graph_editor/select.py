@@ -15,6 +15,7 @@ Differences, all deliberate:
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 _RE_TYPE = type(re.compile(""))
+_OP_OF = operator.attrgetter("op")
 _OPS_MARKER = "(?#ops)"
 _TS_MARKER = "(?#ts)"
 
@@ -475,11 +477,13 @@ def get_forward_walk_ops(
     stop = {id(t) for t in util.make_list_of_t(stop_at_ts)}
 
     def next_ops(op: tf.Operation) -> Iterable[tf.Operation]:
+        res: list[tf.Operation] = []
         for t in op.outputs:
             if id(t) not in stop:
-                yield from t.consumers()
+                res += t.consumers()
         if control_outputs is not None:
-            yield from control_outputs.get(op)
+            res += control_outputs.get(op)
+        return res
 
     return _walk(seeds, next_ops, inclusive, _within_set(within_ops), within_ops_fn)
 
@@ -516,11 +520,13 @@ def get_backward_walk_ops(
     stop = {id(t) for t in util.make_list_of_t(stop_at_ts)}
 
     def next_ops(op: tf.Operation) -> Iterable[tf.Operation]:
-        for t in op.inputs:
-            if id(t) not in stop:
-                yield t.op
+        if stop:
+            res = [t.op for t in op.inputs if id(t) not in stop]
+        else:
+            res = list(map(_OP_OF, op.inputs))
         if control_inputs:
-            yield from op.control_inputs
+            res += op.control_inputs
+        return res
 
     return _walk(seeds, next_ops, inclusive, _within_set(within_ops), within_ops_fn)
 

@@ -22,14 +22,12 @@ Beyond contrib (its known bugs, fixed):
 
 from __future__ import annotations
 
-import operator
-import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 import tensorflow as tf
 
-from graph_editor import _copy_fast, _edits, _tf, select, subgraph, util
+from graph_editor import _between, _copy_fast, _edits, _tf, select, subgraph, util
 from graph_editor import _copy_support as support
 from graph_editor._copy_info import TransformerInfo, _TmpInfo, _warn_unwrapped_variables
 from graph_editor._handlers import (
@@ -554,58 +552,6 @@ def _add_control_flow_ops(ops: list[tf.Operation], control_ios: util.ControlOutp
         i += 1
 
 
-_TOPO_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _creation_order_is_topological(graph: tf.Graph) -> bool:
-    """True if every data and control edge goes from an older op to a newer one.
-
-    Checked incrementally: ops created since the last call are checked on their own, the
-    whole graph again only after graph_editor edited edges (its edit counter moved). Edges
-    changed with raw TF calls must be reported with ``ge.note_external_edit(graph)``.
-    """
-    key = _edits.edit_count(graph)
-    ops = graph.get_operations()
-    entry = _TOPO_CACHE.get(graph)
-    if entry is None or entry[1] != key:
-        start, clean = 0, True
-    else:
-        start, _, clean = entry
-    if clean:
-        clean = _edges_increase(ops[start:])
-    _TOPO_CACHE[graph] = (len(ops), key, clean)
-    return clean
-
-
-def _edges_increase(ops: list[tf.Operation]) -> bool:
-    """Every data and control input of ``ops`` has a smaller id than its consumer (the ids
-    read in bulk, the comparisons in one ``map``)."""
-    ids = _tf.op_ids(ops)
-    inputs = [op.inputs for op in ops]
-    controls = [op.control_inputs for op in ops]
-    for lists, producers in ((inputs, [t.op for ts in inputs for t in ts]),
-                             (controls, [c for cs in controls for c in cs])):
-        consumers = [i for xs, i in zip(lists, ids) for _ in xs]
-        if any(map(operator.ge, _tf.op_ids(producers), consumers)):
-            return False
-    return True
-
-
-def _id_window(graph: tf.Graph, replaced: list[tf.Tensor], targets: list[tf.Tensor]
-               ) -> Callable[[tf.Operation], bool] | None:
-    """Restrict graph_replace's walks to ops created between the replaced tensors'
-    consumers and the targets, when creation order is topological (then every path from
-    one to the other lies in that window, so the result is exact and the cost follows the
-    region, not the graph). None (no restriction) otherwise."""
-    seeds = [op for t in replaced for op in t.consumers()]
-    if not seeds or not targets or not _creation_order_is_topological(graph):
-        return None
-    op_id = _tf.op_id
-    lo = min(op_id(op) for op in seeds)
-    hi = max(op_id(t.op) for t in targets)
-    return lambda op: lo <= op_id(op) <= hi
-
-
 _Targets = TypeVar("_Targets")
 
 
@@ -647,9 +593,7 @@ def graph_replace(
     pairs = _replacement_pairs(replacement_ts, graph)
     keys = [k for k, _ in pairs]
     control_ios = util.ControlOutputs(graph)
-    ops = select.get_walks_intersection_ops(
-        keys, flat, control_ios=control_ios, within_ops_fn=_id_window(graph, keys, flat),
-    )
+    ops = _between.ops_between(graph, keys, flat, control_ios)
     if not ops:
         raise GraphEditValueError(
             "Targets and replacements are not connected! No target depends on a replaced "
