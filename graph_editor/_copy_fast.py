@@ -114,11 +114,15 @@ def _fast_copy(transformer: Any, info: Any, ops: list[tf.Operation],
     order, src_names, nodes, parsed, whole_gd = _prepare(src, ops, parse=not whole)
     support.copy_functions(src, dst, nodes)
     info._inside_names_cache = set(src_names)
+    # One serialization of a whole source GraphDef answers byte searches (an attr or op
+    # type that no node has is not in the bytes) before any per-node scan.
+    whole_bytes = whole_gd.SerializeToString() if whole_gd is not None else None
     attr = _custom_gradients.ATTR  # listed before the imports below edit the NodeDefs
-    info._custom_gradient_ops = [n for n, node in zip(src_names, nodes) if attr in node.attr]
+    info._custom_gradient_ops = [] if whole_bytes is not None and attr.encode() not in \
+        whole_bytes else [n for n, node in zip(src_names, nodes) if attr in node.attr]
 
     new_ops = None
-    if nodedef_fn is None and support.prefix_compatible(info, src_names, nodes, whole_gd):
+    if nodedef_fn is None and support.prefix_compatible(info, src_names, nodes, whole_bytes):
         new_names = [info.scope_ + name for name in src_names]
         # Claimed before the placeholders exist: no source op is named like one
         # (prefix_compatible), so the order cannot change any name.
@@ -146,8 +150,7 @@ def _fast_copy(transformer: Any, info: Any, ops: list[tf.Operation],
             for t, t_ in zip(op.outputs, op_.outputs):
                 t_.set_shape(t.shape)
     handler = transformer.transform_original_op_handler
-    for op in order:
-        orig = _tf.original_op(op)
+    for op, orig in zip(order, _tf.original_ops(order)):
         if orig is not None:
             _tf.set_original_op(transformed_ops[op], handler(info, orig))
     return order

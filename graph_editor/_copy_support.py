@@ -324,19 +324,19 @@ def rewrite_shared_name(info: Any, node_def: Any, new_name: str) -> None:
 
 
 def prefix_compatible(info: Any, names: list[str], nodes: list[Any],
-                      graph_def: Any = None) -> bool:
+                      graph_def_bytes: bytes | None = None) -> bool:
     """True if TF's C-level import prefix names the copies exactly as the per-op path:
     no ``src_scope``, no v1 loop frames, colocations only between copied ops, and no source
     op named like a ``geph`` placeholder (whose names are allocated in between).
 
-    ``graph_def``, if given, is the whole source graph and holds exactly ``nodes``: every
-    colocation target is then copied (TF refuses a ``loc:@`` to a missing op), and one
-    byte search for ``Enter`` replaces the per-node checks.
+    ``graph_def_bytes``, if given, is the whole source graph, serialized, and holds exactly
+    ``nodes``: every colocation target is then copied (TF refuses a ``loc:@`` to a missing
+    op), and one byte search for ``Enter`` replaces the per-node checks.
     """
     if info.scope or any(name.startswith("geph") for name in names):
         return False
-    if graph_def is not None:
-        if b"Enter" not in graph_def.SerializeToString():
+    if graph_def_bytes is not None:
+        if b"Enter" not in graph_def_bytes:
             return True
         return not any(node.op in _ENTER_TYPES for node in nodes)
     inside = set(names)

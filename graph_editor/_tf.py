@@ -35,6 +35,7 @@ __all__ = [
     "op_def_for_type",
     "create_op",
     "original_op",
+    "original_ops",
     "set_original_op",
     "set_attr",
     "clear_attr",
@@ -183,6 +184,14 @@ def create_op(graph: tf.Graph, node_def: Any, inputs: list, op_def: Any = None) 
 def original_op(op: tf.Operation) -> tf.Operation | None:
     """``op._original_op`` (a plain Python attribute)."""
     return op._original_op  # noqa: SLF001
+
+
+_ORIGINAL_OP = operator.attrgetter("_original_op")
+
+
+def original_ops(ops: list[tf.Operation]) -> list[tf.Operation | None]:
+    """:func:`original_op` of each op, read in one C-level ``map``."""
+    return list(map(_ORIGINAL_OP, ops))
 
 
 def set_original_op(op: tf.Operation, original: tf.Operation | None) -> None:
