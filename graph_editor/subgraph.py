@@ -172,6 +172,22 @@ class SubGraphView:
         res._output_ts = outputs
         return res
 
+    @classmethod
+    def _for_copy(cls, graph: tf.Graph, ops: list) -> SubGraphView:
+        """A view of ``ops`` (unique, of ``graph``) with its inputs but no outputs, for a
+        copy whose copied view is not returned (``graph_replace``): a copy reads only a
+        view's ops and inputs, and the outputs would cost a consumer lookup per tensor."""
+        inside = set(ops)
+        seen: set[int] = set()
+        inputs = []
+        for op in ops:
+            for t in op.inputs:
+                if id(t) not in seen:
+                    seen.add(id(t))
+                    if t.op not in inside:
+                        inputs.append(t)
+        return cls._from_parts(graph, ops, inputs, [])
+
     def __copy__(self) -> SubGraphView:
         return self._from_parts(self._graph, list(self._ops), list(self._input_ts),
                                 list(self._output_ts), list(self._passthrough_ts))

@@ -601,6 +601,7 @@ def graph_replace(
         )
     _add_control_flow_ops(ops, control_ios)
     _, info = copy_with_input_replacements(
-        ops, pairs, None, dst_scope, src_scope, reuse_dst_scope
+        subgraph.SubGraphView._for_copy(graph, ops), pairs, None, dst_scope, src_scope,
+        reuse_dst_scope,
     )
     return info.transformed(target_ts, missing_fn=lambda original_t: original_t)
