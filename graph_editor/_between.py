@@ -14,7 +14,6 @@ so the cost follows the window, not the graph.
 
 from __future__ import annotations
 
-import bisect
 import operator
 import weakref
 from typing import Any
@@ -27,7 +26,7 @@ __all__ = ["creation_order_is_topological", "ops_between"]
 
 _OP = operator.attrgetter("op")
 
-# graph -> (ops checked, edit count, clean): the check resumes where it stopped.
+# graph -> (highest op id checked, edit count, clean): the check resumes where it stopped.
 _TOPO_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -39,15 +38,16 @@ def creation_order_is_topological(graph: tf.Graph) -> bool:
     changed with raw TF calls must be reported with ``ge.note_external_edit(graph)``.
     """
     key = _edits.edit_count(graph)
-    ops = graph.get_operations()
     entry = _TOPO_CACHE.get(graph)
     if entry is None or entry[1] != key:
-        start, clean = 0, True
+        last, clean = 0, True
     else:
-        start, _, clean = entry
-    if clean:
-        clean = _edges_increase(ops[start:])
-    _TOPO_CACHE[graph] = (len(ops), key, clean)
+        last, _, clean = entry
+        if not clean:
+            return False
+    new_ops, top = _tf.ops_created_after(graph, last)
+    clean = _edges_increase(new_ops)
+    _TOPO_CACHE[graph] = (top, key, clean)
     return clean
 
 
@@ -77,11 +77,7 @@ def ops_between(graph: tf.Graph, replaced: list[tf.Tensor], targets: list[tf.Ten
     sinks = util.get_generating_ops(targets)
     if not seeds or not sinks or not creation_order_is_topological(graph):
         return select.get_walks_intersection_ops(replaced, targets, control_ios=control_ios)
-    lo = min(_tf.op_ids(seeds))
-    hi = max(_tf.op_ids(sinks))
-    ops = graph.get_operations()  # in creation order, so with increasing ids
-    ids = _tf.op_ids(ops)
-    window = ops[bisect.bisect_left(ids, lo):bisect.bisect_right(ids, hi)]
+    window = _tf.ops_in_id_range(graph, min(_tf.op_ids(seeds)), max(_tf.op_ids(sinks)))
     return _sweep(window, seeds, sinks)
 
 

@@ -139,10 +139,9 @@ def _fast_copy(transformer: Any, info: Any, ops: list[tf.Operation],
     names_map = info._names_map
     transformed_ops = info.transformed_ops
     original_ops = info._original_ops
-    for op, old in zip(order, src_names):
-        op_ = by_name[names_map[old]]
-        transformed_ops[op] = op_
-        original_ops[op_] = op
+    copies = [by_name[names_map[old]] for old in src_names]
+    transformed_ops.update(zip(order, copies))
+    original_ops.update(zip(copies, order))
     info.transformed_ts = support.OpOutputsMap(transformed_ops)
     info._original_ts = support.OpOutputsMap(original_ops)
     if copy_shape:

@@ -30,6 +30,7 @@ __all__ = [
     "op_id",
     "exclude_from_autograph",
     "ops_created_after",
+    "ops_in_id_range",
     # transform
     "unique_name_at_root",
     "op_def_for_type",
@@ -104,12 +105,25 @@ def ops_created_after(graph: tf.Graph, last_id: int) -> tuple[list[tf.Operation]
     ops = graph.operations
     if not ops:
         return [], 0
-    k = min(max(last_id - 1, 0), len(ops))  # where id last_id + 1 sits if ids are dense
-    while k > 0 and op_id(ops[k - 1]) > last_id:
+    return ops[_id_index(ops, last_id + 1):], op_id(ops[-1])
+
+
+def ops_in_id_range(graph: tf.Graph, lo: int, hi: int) -> list[tf.Operation]:
+    """The ops of ``graph`` whose id is in ``[lo, hi]``, in creation order. Cost: their
+    number (no pass over the graph; see :func:`ops_created_after`)."""
+    ops = graph.operations
+    return ops[_id_index(ops, lo):_id_index(ops, hi + 1)]
+
+
+def _id_index(ops: list, first_id: int) -> int:
+    """The index of the first op of ``ops`` (in creation order) whose id is >= ``first_id``:
+    where dense ids put it, corrected by walking if they are not dense."""
+    k = min(max(first_id - 2, 0), len(ops))
+    while k > 0 and op_id(ops[k - 1]) >= first_id:
         k -= 1
-    while k < len(ops) and op_id(ops[k]) <= last_id:
+    while k < len(ops) and op_id(ops[k]) < first_id:
         k += 1
-    return ops[k:], op_id(ops[-1])
+    return k
 
 
 def exclude_from_autograph(package: str) -> None:

@@ -102,3 +102,32 @@ def test_graph_replace_in_a_graph_whose_order_is_not_topological():
     with tf.compat.v1.Session(graph=g) as sess:
         np.testing.assert_allclose(sess.run(z2), [31.0, 61.0])
         np.testing.assert_allclose(sess.run(z, {x: [1.0, 1.0]}), [4.0, 4.0])
+
+
+def test_window_and_incremental_order_check_follow_new_ops():
+    """The window is read by id from TF's op list; the order check resumes at the newest
+    op it saw. Repeated graph_replace calls on one growing graph stay exact."""
+    from graph_editor import _tf
+
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [2], name="x")
+        h = x
+        for i in range(20):
+            h = tf.tanh(h, name=f"t{i}") if i % 2 else tf.multiply(h, 1.5, name=f"m{i}")
+    ops = g.get_operations()
+    ids = [op._id for op in ops]
+    for lo, hi in ((ids[3], ids[9]), (ids[0], ids[-1]), (ids[-1], ids[-1]), (0, 10**9)):
+        assert _tf.ops_in_id_range(g, lo, hi) == [op for op in ops if lo <= op._id <= hi]
+    assert _tf.ops_in_id_range(g, ids[5], ids[4]) == []
+    out = h
+    for k in range(3):  # each call adds ops; the check covers only those
+        with g.as_default():
+            x_new = tf.constant([0.1 * (k + 1), -0.2], name=f"x_new{k}")
+        out2 = ge.graph_replace(out, {x: x_new})
+        want = np.array([0.1 * (k + 1), -0.2], np.float32)
+        for i in range(20):
+            want = np.tanh(want) if i % 2 else want * 1.5
+        with tf.compat.v1.Session(graph=g) as sess:
+            np.testing.assert_allclose(sess.run(out2), want, rtol=1e-5)
+        assert _between._TOPO_CACHE[g][0] == x_new.op._id  # checked up to the newest op
