@@ -109,10 +109,13 @@ class _Rebuild(Exception):
 class CycleCheck:
     """Refuse a plan whose new edges close a data or control cycle."""
 
-    def __init__(self, plan: Any, producers: list, consumers: list) -> None:
-        """The new edges are ``producers[k] -> consumers[k]``."""
+    def __init__(self, plan: Any, producers: list, consumers: list,
+                 ids: tuple[list, list] | None = None) -> None:
+        """The new edges are ``producers[k] -> consumers[k]``; ``ids``: their creation ids
+        (producers', consumers'), if the caller read them already."""
         self.plan = plan
         self.producers, self.consumers = producers, consumers
+        self.ids = ids
         self.st = state(plan.graph)
         self.overlay: dict[int, float] = {}
         self.unprocessed: set = set()
@@ -216,8 +219,10 @@ class CycleCheck:
         """The fast path: the new edges whose ranks are not increasing (one comparison
         per edge, the ids read in bulk)."""
         ranks = self.st.ranks
-        rp: list[Any] = _tf.op_ids(self.producers)  # ids, then ranks (moved ops' ranks)
-        rc: list[Any] = _tf.op_ids(self.consumers)
+        if self.ids is not None:
+            rp, rc = self.ids
+        else:  # ids, then ranks (moved ops' ranks)
+            rp, rc = _tf.op_ids(self.producers), _tf.op_ids(self.consumers)
         if ranks:
             get = ranks.get
             rp = list(map(get, rp, rp))  # get(id, id)

@@ -315,6 +315,7 @@ class Plan:
         self._inputs_cache: dict[tf.Operation, list] = {}
         # Slot edits recorded in bulk and not indexed yet (see set_inputs_fresh).
         self._fresh: list = []
+        self._fresh_ids: tuple | None = None  # (producers, their ids, consumer ids) of those
         self.rank_overlay: dict[int, float] = {}  # ranks the cycle check moved (op id -> rank)
 
     # -- graph -----------------------------------------------------------------------------
@@ -407,21 +408,24 @@ class Plan:
         over[i] = t
         self.added.setdefault(id(t), {})[op] = None
 
-    def set_inputs_fresh(self, edits: list) -> None:
+    def set_inputs_fresh(self, edits: list, ids: tuple | None = None) -> None:
         """Record ``(op, i, new, old)`` slot edits on a plan with no slot edits yet.
 
-        The caller guarantees each slot appears once and ``old`` is what it reads in the
-        graph. They are indexed for the virtual queries only when one is made (a cycle
-        search, a later edit): a reroute whose edges keep the order never pays for it.
+        The caller guarantees each slot appears once, ``old`` is what it reads in the graph
+        and ``new`` is not ``old``. They are indexed for the virtual queries only when one is
+        made (a cycle search, a later edit): a reroute whose edges keep the order never pays
+        for it. ``ids``: the new edges' producers, their ids and the consumers' ids, one per
+        edit (as :func:`graph_editor._tf.reader_moves` reads them), if at hand.
         """
         if self.slots or self._fresh:
             for e in edits:
                 self.set_input(*e)
         else:
             self._fresh = edits
+            self._fresh_ids = ids
 
     def _index(self) -> None:
-        fresh, self._fresh = self._fresh, []
+        fresh, self._fresh, self._fresh_ids = self._fresh, [], None
         for e in fresh:
             self.set_input(*e)
 
@@ -434,7 +438,7 @@ class Plan:
     def _changes(self) -> tuple[list, list]:
         """(slot edits [(op, i, new, old)], control edits [(op, new_list, old_list)])."""
         if self._fresh:
-            slot_edits = [e for e in self._fresh if e[2] is not e[3]]
+            slot_edits = self._fresh  # no edit sets a slot to what it reads
         else:
             slot_edits = self._indexed_changes()
         ctrl_edits = []
@@ -477,14 +481,18 @@ class Plan:
         real = slot_edits
         if self.pending:
             real = [e for e in slot_edits if type(e[2]) is not PendingTensor]
-        producers = list(map(_OP, map(_NEW, real)))  # in C: no Python frame per edge
         consumers = list(map(_OP_EDITED, real))
-        for op, new, old in ctrl_edits:
-            old_set = set(old)
-            added = [c for c in new if c not in old_set]
-            producers.extend(added)
-            consumers.extend([op] * len(added))
-        _CycleCheck(self, producers, consumers).run()
+        ids = self._fresh_ids
+        if ids is not None and not ctrl_edits and not self.pending:
+            producers, ids = ids[0], ids[1:]
+        else:
+            producers, ids = list(map(_OP, map(_NEW, real))), None  # in C: no Python frame
+            for op, new, old in ctrl_edits:
+                old_set = set(old)
+                added = [c for c in new if c not in old_set]
+                producers.extend(added)
+                consumers.extend([op] * len(added))
+        _CycleCheck(self, producers, consumers, ids).run()
         if _state(graph).has_frames:
             self._check_frames(slot_edits, ctrl_edits)
         st = _state(graph)

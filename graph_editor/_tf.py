@@ -12,14 +12,16 @@ Verified against TensorFlow 2.21.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable
 from typing import Any
 
 import tensorflow as tf
 
-from graph_editor import _tf_funcs
+from graph_editor import _tf_edges, _tf_funcs
 
-# FuncGraph / ConcreteFunction internals live in a sibling module; re-exported from here.
+# FuncGraph / ConcreteFunction internals and the edge edits' hot paths live in sibling
+# modules; re-exported from here.
+from graph_editor._tf_edges import *  # noqa: F403
+from graph_editor._tf_edges import op_id
 from graph_editor._tf_funcs import *  # noqa: F403
 
 __all__ = [
@@ -27,7 +29,6 @@ __all__ = [
     "keras_inbound_node",
     "keras_inbound_nodes",
     "control_outputs",
-    "op_id",
     "exclude_from_autograph",
     "ops_created_after",
     "ops_in_id_range",
@@ -59,13 +60,6 @@ __all__ = [
     "mark_names_used",
     "registered_gradient",
     # reroute / edit
-    "update_edges",
-    "input_slots",
-    "reader_moves",
-    "tensor_dtypes",
-    "tensor_dims",
-    "add_control_edges",
-    "remove_all_control_inputs",
     "install_session_run_hook",
     "session_graph",
     "session_closed",
@@ -77,7 +71,7 @@ __all__ = [
     "grappler_meta_graph",
     "grappler_optimize",
 ]
-__all__ += _tf_funcs.__all__
+__all__ += _tf_funcs.__all__ + _tf_edges.__all__
 
 
 def control_outputs(op: tf.Operation) -> list[tf.Operation]:
@@ -90,9 +84,6 @@ def control_outputs(op: tf.Operation) -> list[tf.Operation]:
     return op._control_outputs  # noqa: SLF001
 
 
-# The creation-order id of an op in its graph (``Operation._id``, i.e. ``_id_value``): a
-# C-level getter, because the cycle check and the walks' windows call it per op.
-op_id: Callable[[tf.Operation], int] = operator.attrgetter("_id_value")
 
 
 def ops_created_after(graph: tf.Graph, last_id: int) -> tuple[list[tf.Operation], int]:
@@ -307,97 +298,9 @@ def add_function(graph: tf.Graph, function: Any) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# In-place edits (graph_editor.reroute / edit, via graph_editor._edits). TF 2.21.
+# In-place edits (graph_editor.reroute / edit, via graph_editor._edits). TF 2.21. The edge
+# updates and their hot reads are in graph_editor._tf_edges (re-exported above).
 # --------------------------------------------------------------------------------------------
-
-
-def update_edges(graph: tf.Graph, edits: list, done: list | None = None) -> None:
-    """Set input ``i`` of ``op`` to ``t`` for each ``(op, i, t, ...)``: batched ``_update_input``.
-
-    Same C call as ``op._update_input`` (``UpdateEdge``), with the graph lock taken once for
-    the batch. TF checks that ``t`` is in the graph and that static shapes are compatible
-    (``InvalidArgumentError`` otherwise); it does **not** check dtypes, cycles, or whether a
-    Session already ran the op (it only logs). The index of each completed edit is appended
-    to ``done`` so that the caller can roll back.
-    """
-    from tensorflow.python.client import pywrap_tf_session
-
-    update = pywrap_tf_session.UpdateEdge
-    outputs: dict[int, Any] = {}  # id(t) -> its TF_Output, built once per tensor
-    with graph._c_graph.get() as c_graph:  # noqa: SLF001
-        for k, edit in enumerate(edits):
-            op, i, t = edit[0], edit[1], edit[2]
-            src = outputs.get(id(t))
-            if src is None:
-                src = outputs[id(t)] = t._as_tf_output()  # noqa: SLF001
-            update(c_graph, src, op._tf_input(i))  # noqa: SLF001
-            # ``Operation._inputs_val`` caches ``op.inputs`` (a tuple); TF's own
-            # ``_update_input`` drops it. Patch it instead, so that it stays warm.
-            cached = op._inputs_val  # noqa: SLF001
-            if cached is not None:
-                cached = list(cached)
-                cached[i] = t
-                op._inputs_val = tuple(cached)  # noqa: SLF001
-            if done is not None:
-                done.append(k)
-
-
-def input_slots(op: tf.Operation, t: tf.Tensor) -> list[int]:
-    """Indices of ``op``'s inputs that read ``t`` (``t`` compared by identity).
-
-    Reads TF's Python-side cache of ``op.inputs`` (``Operation._inputs_val``), filling it
-    if empty: :func:`update_edges` keeps it up to date, so repeated edits stay cheap (the
-    cold read wraps each input in a Python tensor through a name lookup).
-    """
-    cached = op._inputs_val  # noqa: SLF001
-    if cached is None:
-        cached = op.inputs
-    return [i for i, x in enumerate(cached) if x is t]
-
-
-def reader_moves(moves: list, only: Any = None, skip: Any = None
-                 ) -> list[tuple[tf.Operation, int, Any, tf.Tensor]]:
-    """``(consumer, input index, dst, src)`` for every input slot that reads ``src``, for
-    each ``(src, dst)`` of ``moves`` in order (consumers in TF's order, each once).
-
-    Consumers not in ``only`` (a set of ops, if given) or in ``skip`` are left out before
-    their inputs are read. One loop over the consumers and TF's Python-side input caches
-    (:func:`input_slots`), without a Python call per tensor.
-    """
-    out: list = []
-    append = out.append
-    for src, dst in moves:
-        consumers = src.consumers()
-        if len(consumers) > 1:
-            consumers = dict.fromkeys(consumers)  # an op reading src twice is listed twice
-        for op in consumers:
-            if (only is not None and op not in only) or (skip is not None and op in skip):
-                continue
-            cached = op._inputs_val  # noqa: SLF001
-            if cached is None:
-                cached = op.inputs
-            if len(cached) == 1:
-                if cached[0] is src:
-                    append((op, 0, dst, src))
-            else:
-                for i, x in enumerate(cached):
-                    if x is src:
-                        append((op, i, dst, src))
-    return out
-
-
-def add_control_edges(op: tf.Operation, control_ops: list) -> None:
-    """``op._add_control_inputs(control_ops)`` (C ``AddControlInput``), in the given order.
-
-    No cycle check, no duplicate check (TF ignores a duplicate), no Session check.
-    """
-    if control_ops:
-        op._add_control_inputs(list(control_ops))  # noqa: SLF001
-
-
-def remove_all_control_inputs(op: tf.Operation) -> None:
-    """``op._remove_all_control_inputs()``: TF has no call that removes a single edge."""
-    op._remove_all_control_inputs()  # noqa: SLF001
 
 
 _SESSION_RUN_HOOKS: list = []
@@ -734,38 +637,3 @@ def grappler_optimize(meta_graph: Any, config: Any = None) -> Any:
 # first trace otherwise); TF does the same for numpy and keras. Every module that touches
 # TensorFlow imports this one, so the rule is in place before any library code can run.
 exclude_from_autograph("graph_editor")
-
-
-# --------------------------------------------------------------------------------------------
-# Hot paths of the edge edits (graph_editor._edits / _cycles). TF 2.21.
-# --------------------------------------------------------------------------------------------
-
-
-__all__ += ["op_ids"]  # noqa: PLE0605 - this block's own names
-
-_ID_VALUE = operator.attrgetter("_id_value")
-_DTYPE = operator.attrgetter("_dtype")
-_SHAPE_VAL = operator.attrgetter("_shape_val")
-_DIMS = operator.attrgetter("_dims")
-
-
-def op_ids(ops: Iterable[Any]) -> list[int]:
-    """The creation ids of ``ops`` (what :func:`op_id` reads: ``Operation._id_value``),
-    read in one C-level ``map`` instead of one Python call per op."""
-    return list(map(_ID_VALUE, ops))
-
-
-def tensor_dtypes(ts: list) -> list:
-    """``t.dtype`` of each tensor, read in one C-level ``map`` (``Tensor._dtype``)."""
-    return list(map(_DTYPE, ts))
-
-
-def tensor_dims(ts: list) -> list:
-    """The static shape of each tensor as ``TensorShape``'s dims tuple (None: unknown rank),
-    read in bulk: ``Tensor._shape_val`` (filled by ``t.shape`` when TF has not yet), then
-    ``TensorShape._dims``."""
-    shapes = list(map(_SHAPE_VAL, ts))
-    for k, s in enumerate(shapes):
-        if s is None:
-            shapes[k] = ts[k].shape
-    return list(map(_DIMS, shapes))

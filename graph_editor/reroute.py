@@ -260,8 +260,8 @@ def _record_fresh(plan: _edits.Plan, ts0: list, ts1: list, directions: tuple,
             moves.append((t1, t0))
         if b2a:
             moves.append((t0, t1))
-    edits = _tf.reader_moves(moves, can_modify, cannot_modify)
-    plan.set_inputs_fresh(edits)
+    edits, *ids = _tf.reader_moves(moves, can_modify, cannot_modify)
+    plan.set_inputs_fresh(edits, tuple(ids))
     return len(edits)
 
 

@@ -17,7 +17,6 @@ No function here uses the default graph unless the caller entered one on purpose
 
 from __future__ import annotations
 
-import operator
 import re
 from typing import Any, TypeVar
 
@@ -126,7 +125,6 @@ def check_graphs(*args: Any) -> None:
 # Classes whose instances are never eager tensors (graph ops/tensors, anything else checked
 # once): the per-element eager check of get_unique_graph then costs one set lookup.
 _NOT_EAGER_TYPES: set[type] = set()
-_GRAPH_OF = operator.attrgetter("graph")
 
 
 def get_unique_graph(
@@ -166,7 +164,7 @@ def get_unique_graph(
     if type(tops) is list and tops:  # the common case in bulk: classes, then graphs, in C
         classes = set(map(type, tops))
         if classes <= not_eager and all(issubclass(c, check_types) for c in classes):
-            graphs = set(map(_GRAPH_OF, tops))
+            graphs = set(_tf.graphs_of(tops))
             if len(graphs) == 1:
                 return graphs.pop()
     graph = None
