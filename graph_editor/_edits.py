@@ -190,7 +190,7 @@ class EdgeEdits:
         self.graph = graph
         self.ranks = ranks
         self.outer: EdgeEdits | None = None
-        # ("slots", edits, indices done) | ("ctrl", op, old control inputs, new ones)
+        # ("slots", edits, [number done]) | ("ctrl", op, old control inputs, new ones)
         self.journal: list = []  # shared with the outer channel: undone as one
         self.mark = 0  # where this channel's entries (and its inner ones') start in it
         self.own: list = []  # the entries made through this channel itself, to commit
@@ -223,7 +223,7 @@ class EdgeEdits:
     def set_inputs(self, edits: list) -> None:
         """Apply ``(op, input index, new tensor, tensor it reads now)`` edits, in one batch."""
         if edits:
-            done: list[int] = []
+            done: list[int] = []  # receives the number of edits completed
             self._record(("slots", edits, done))
             _tf.update_edges(self.graph, edits, done)
 
@@ -250,7 +250,7 @@ class EdgeEdits:
             if entry[0] == "slots":
                 edits, done = entry[1], entry[2]
                 k_new = 2 if after else 3
-                edges.extend((edits[k][k_new].op, edits[k][0]) for k in done)
+                edges.extend((e[k_new].op, e[0]) for e in edits[:sum(done)])
             else:
                 op = entry[1]
                 edges.extend((c, op) for c in entry[3 if after else 2])
@@ -282,7 +282,7 @@ class EdgeEdits:
         for entry in reversed(entries):
             if entry[0] == "slots":
                 edits, done = entry[1], entry[2]
-                back = [(edits[k][0], edits[k][1], edits[k][3]) for k in reversed(done)]
+                back = [(e[0], e[1], e[3]) for e in reversed(edits[:sum(done)])]
                 _tf.update_edges(graph, back)
             else:
                 _tf.remove_all_control_inputs(entry[1])

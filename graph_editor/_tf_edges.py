@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable
+from itertools import repeat
 from typing import Any
 
 import tensorflow as tf
@@ -100,9 +101,10 @@ def tensor_dims(ts: list) -> list:
     read in bulk: ``Tensor._shape_val`` (filled by ``t.shape`` when TF has not yet), then
     ``TensorShape._dims``."""
     shapes = _read(_T_SHAPE_VAL, "_shape_val", ts)
-    for k, s in enumerate(shapes):
-        if s is None:
-            shapes[k] = ts[k].shape
+    if any(map(operator.is_, shapes, repeat(None))):  # TensorShape's == is Python: no `in`
+        for k, s in enumerate(shapes):
+            if s is None:
+                shapes[k] = ts[k].shape
     return list(map(_DIMS, shapes))
 
 
@@ -112,29 +114,33 @@ def update_edges(graph: tf.Graph, edits: list, done: list | None = None) -> None
     Same C call as ``op._update_input`` (``UpdateEdge``), with the graph lock taken once for
     the batch. TF checks that ``t`` is in the graph and that static shapes are compatible
     (``InvalidArgumentError`` otherwise); it does **not** check dtypes, cycles, or whether a
-    Session already ran the op (it only logs). The index of each completed edit is appended
-    to ``done`` so that the caller can roll back.
+    Session already ran the op (it only logs). The number of edits completed (all, or those
+    before the one that failed) is appended to ``done`` so that the caller can roll back.
     """
     from tensorflow.python.client import pywrap_tf_session
 
     update = pywrap_tf_session.UpdateEdge
     outputs: dict[int, Any] = {}  # id(t) -> its TF_Output, built once per tensor
-    with graph._c_graph.get() as c_graph:  # noqa: SLF001
-        for k, edit in enumerate(edits):
-            op, i, t = edit[0], edit[1], edit[2]
-            src = outputs.get(id(t))
-            if src is None:
-                src = outputs[id(t)] = t._as_tf_output()  # noqa: SLF001
-            update(c_graph, src, op._tf_input(i))  # noqa: SLF001
-            # ``Operation._inputs_val`` caches ``op.inputs`` (a tuple); TF's own
-            # ``_update_input`` drops it. Patch it instead, so that it stays warm.
-            cached = op._inputs_val  # noqa: SLF001
-            if cached is not None:
-                cached = list(cached)
-                cached[i] = t
-                op._inputs_val = tuple(cached)  # noqa: SLF001
-            if done is not None:
-                done.append(k)
+    k = 0
+    try:
+        with graph._c_graph.get() as c_graph:  # noqa: SLF001
+            for k, edit in enumerate(edits):  # noqa: B007 - k: the edits done if one fails
+                op, i, t = edit[0], edit[1], edit[2]
+                src = outputs.get(id(t))
+                if src is None:
+                    src = outputs[id(t)] = t._as_tf_output()  # noqa: SLF001
+                update(c_graph, src, op._tf_input(i))  # noqa: SLF001
+                # ``Operation._inputs_val`` caches ``op.inputs`` (a tuple); TF's own
+                # ``_update_input`` drops it. Patch it instead, so that it stays warm.
+                cached = op._inputs_val  # noqa: SLF001
+                if cached is not None:
+                    cached = list(cached)
+                    cached[i] = t
+                    op._inputs_val = tuple(cached)  # noqa: SLF001
+        k = len(edits)
+    finally:
+        if done is not None:
+            done.append(k)
 
 
 def input_slots(op: tf.Operation, t: tf.Tensor) -> list[int]:
@@ -188,27 +194,27 @@ def _reader_moves(moves: list, only: Any, skip: Any, consumers_of: Callable,
             cached = op._inputs_val  # noqa: SLF001
             if cached is None:
                 cached = op.inputs
-            if len(cached) == 1:
-                if cached[0] is not src:
-                    continue
-                append((op, 0, dst, src))
-                n = 1
-            elif seen is not None and op in seen:
+            if len(cached) == 1:  # most ops: one slot, no scan
+                if cached[0] is src:
+                    append((op, 0, dst, src))
+                    add_producer(producer)
+                    add_pid(pid)
+                    add_cid(op._id_value)  # noqa: SLF001
                 continue
-            else:
-                n = 0
-                for i, x in enumerate(cached):
-                    if x is src:
-                        append((op, i, dst, src))
-                        n += 1
-                if n > 1:
-                    seen = seen or set()
-                    seen.add(op)
-            cid = op._id_value  # noqa: SLF001
-            for _ in range(n):
-                add_producer(producer)
-                add_pid(pid)
-                add_cid(cid)
+            if seen is not None and op in seen:
+                continue
+            cid = None
+            for i, x in enumerate(cached):
+                if x is src:
+                    if cid is None:
+                        cid = op._id_value  # noqa: SLF001
+                    else:  # a second slot: skip the op when TF lists it again
+                        seen = seen or set()
+                        seen.add(op)
+                    append((op, i, dst, src))
+                    add_producer(producer)
+                    add_pid(pid)
+                    add_cid(cid)
     return out, producers, pids, cids
 
 

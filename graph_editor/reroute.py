@@ -26,6 +26,7 @@ Static shapes downstream are not re-inferred after a reroute (TensorFlow cannot)
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import tensorflow as tf
@@ -244,9 +245,7 @@ def _independent(plan: _edits.Plan, ts0: list, ts1: list) -> bool:
     slot moves once and the graph's own inputs are the virtual ones."""
     if plan.pending or plan.slots or plan.ctrl:
         return False
-    ids = set(map(id, ts0))
-    ids.update(map(id, ts1))
-    return len(ids) == 2 * len(ts0)
+    return len(set(map(id, itertools.chain(ts0, ts1)))) == 2 * len(ts0)
 
 
 def _record_fresh(plan: _edits.Plan, ts0: list, ts1: list, directions: tuple,

@@ -66,6 +66,19 @@ def test_undo_restores_control_inputs_in_their_order(chain):
     assert c.op.inputs[1] is b and _gd(g) == before
 
 
+def test_tf_refusing_an_edit_mid_batch_undoes_the_edits_before_it(chain):
+    g, x, a, b, c, k, late = chain
+    with g.as_default():
+        wide = tf.constant([1.0, 2.0, 3.0], name="wide")  # shape (3,): TF refuses it
+    before = _gd(g)
+    edits_in = [(b.op, 0, late, a), (c.op, 1, k, b), (c.op, 0, wide, a), (c.op, 1, x, k)]
+    with pytest.raises(tf.errors.InvalidArgumentError), _edits.EdgeEdits(g) as edits:
+        edits.set_inputs(edits_in)
+    assert _gd(g) == before
+    assert b.op.inputs[0] is a and c.op.inputs[0] is a and c.op.inputs[1] is b
+    np.testing.assert_allclose(_run(g, c, {x: X}), np.tanh(X) + np.tanh(X) ** 2, rtol=1e-6)
+
+
 def test_a_failed_channel_without_commits_leaves_the_counter(chain):
     g, x, a, b, c, k, late = chain
     ge.swap_ts(a, a)  # make graph_editor's state exist
