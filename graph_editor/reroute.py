@@ -203,7 +203,7 @@ def _reroute_pairs(
     a2b = mode in (_SWAP, _A2B)
     b2a = mode in (_SWAP, _B2A)
 
-    if _independent(plan, ts0, ts1):
+    if _independent(plan, ts0, ts1, a2b, b2a):
         return _record_fresh(plan, ts0, ts1, (a2b, b2a), can_modify, cannot_modify)
 
     def keep(ops: list) -> list:
@@ -240,12 +240,17 @@ def _reroute_pairs(
     return count
 
 
-def _independent(plan: _edits.Plan, ts0: list, ts1: list) -> bool:
-    """No tensor appears twice in the pairs and the plan holds no edit yet: then each
-    slot moves once and the graph's own inputs are the virtual ones."""
+def _independent(plan: _edits.Plan, ts0: list, ts1: list, a2b: bool, b2a: bool) -> bool:
+    """The plan holds no edit yet, the tensors whose readers move (``ts1`` for a2b,
+    ``ts0`` for b2a) are distinct, and none of them is also a target: then each slot moves
+    once and the graph's own inputs are the virtual ones."""
     if plan.pending or plan.slots or plan.ctrl:
         return False
-    return len(set(map(id, itertools.chain(ts0, ts1)))) == 2 * len(ts0)
+    if a2b and b2a:
+        return len(set(map(id, itertools.chain(ts0, ts1)))) == 2 * len(ts0)
+    srcs, dsts = (ts1, ts0) if a2b else (ts0, ts1)
+    ids = set(map(id, srcs))
+    return len(ids) == len(srcs) and ids.isdisjoint(map(id, dsts))
 
 
 def _record_fresh(plan: _edits.Plan, ts0: list, ts1: list, directions: tuple,
@@ -253,12 +258,10 @@ def _record_fresh(plan: _edits.Plan, ts0: list, ts1: list, directions: tuple,
     """The slot edits of independent pairs, recorded in one batch (the graph is not
     edited before the plan is applied, so each pair's consumers are read as they are)."""
     a2b, b2a = directions
-    moves: list = []  # (src, dst): src's consumers read dst
-    for t0, t1 in zip(ts0, ts1):
-        if a2b:
-            moves.append((t1, t0))
-        if b2a:
-            moves.append((t0, t1))
+    if a2b and b2a:  # (src, dst): src's consumers read dst
+        moves = [m for t0, t1 in zip(ts0, ts1) for m in ((t1, t0), (t0, t1))]
+    else:
+        moves = list(zip(ts1, ts0) if a2b else zip(ts0, ts1))
     edits, *ids = _tf.reader_moves(moves, can_modify, cannot_modify)
     plan.set_inputs_fresh(edits, tuple(ids))
     return len(edits)

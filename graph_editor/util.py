@@ -347,6 +347,8 @@ def _make_list(
         return []
     if check_graph:
         get_unique_graph(objs, check_types=None if ignore_other else cls)
+        if not ignore_other:
+            return objs  # a new list, every element checked to be a ``cls``
     if all(issubclass(c, cls) for c in set(map(type, objs))):
         return objs  # a new list already
     return [x for x in objs if isinstance(x, cls)]
