@@ -180,10 +180,14 @@ def create_op(graph: tf.Graph, node_def: Any, inputs: list, op_def: Any = None) 
     ``control_dependencies``. The name must be unique and already marked used
     (see :func:`unique_name_at_root`); a duplicate raises ``ValueError``.
     """
-    c_op = _ops._create_c_op(  # noqa: SLF001
-        graph, node_def, inputs, [], op_def=op_def, extract_traceback=False
-    )
+    c_op = _CREATE_C_OP(graph, node_def, inputs, [], op_def=op_def, extract_traceback=False)
     return _ops.Operation._from_c_op(c_op, graph)  # noqa: SLF001
+
+
+# ``ops._create_c_op`` under TF's traceback-filtering decorator, which reads a thread-local
+# flag on every call (a tenth of an op-by-op copy's time); graph_editor turns TF's errors
+# into its own, so it calls the function itself.
+_CREATE_C_OP = getattr(_ops._create_c_op, "__wrapped__", _ops._create_c_op)  # noqa: SLF001
 
 
 def original_op(op: tf.Operation) -> tf.Operation | None:

