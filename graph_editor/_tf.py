@@ -173,21 +173,61 @@ def op_def_for_type(graph: tf.Graph, op_type: str) -> Any:
 def create_op(graph: tf.Graph, node_def: Any, inputs: list, op_def: Any = None) -> tf.Operation:
     """Create an op from a NodeDef with the given flat inputs and no control inputs.
 
-    ``ops._create_c_op`` (groups list inputs per the OpDef, sets device and attrs, runs C
-    shape inference and TF's type checks) then ``Operation._from_c_op`` (registers the op
-    with the graph). Skipped, on purpose: device functions, colocation and attr scopes,
-    control-flow post-processing (``CheckInputFromValidContext``) and the active
-    ``control_dependencies``. The name must be unique and already marked used
-    (see :func:`unique_name_at_root`); a duplicate raises ``ValueError``.
+    The steps of TF's ``ops._create_c_op`` (group list inputs per the OpDef, set device and
+    attrs, ``TF_FinishOperation``: C shape inference and TF's type checks), then
+    ``Operation._from_c_op`` (registers the op with the graph). Done here rather than
+    through ``_create_c_op``: its traceback-filter wrapper and its regrouping of the inputs
+    (an OpDef walk per op) were a quarter of an op-by-op copy; the grouping is kept per op
+    type. Skipped, on purpose: device functions, colocation and attr scopes, control-flow
+    post-processing (``CheckInputFromValidContext``), the active ``control_dependencies``
+    and the creation stack trace. The name must be unique and already marked used (see
+    :func:`unique_name_at_root`); a duplicate raises ``ValueError``, as a refused NodeDef.
     """
-    c_op = _CREATE_C_OP(graph, node_def, inputs, [], op_def=op_def, extract_traceback=False)
+    op_type = node_def.op
+    groups = _input_groups(graph, op_type, op_def)
+    with graph._c_graph.get() as c_graph:  # noqa: SLF001
+        desc = _c_api.TF_NewOperation(c_graph, op_type, node_def.name)
+    if node_def.device:
+        _c_api.TF_SetDevice(desc, node_def.device)
+    if groups is None:  # every input is a single tensor
+        for t in inputs:
+            _c_api.TF_AddInput(desc, t._as_tf_output())  # noqa: SLF001
+    else:
+        attrs, i = node_def.attr, 0
+        for number_attr, list_attr in groups:
+            if not number_attr and not list_attr:
+                _c_api.TF_AddInput(desc, inputs[i]._as_tf_output())  # noqa: SLF001
+                i += 1
+                continue
+            n = attrs[number_attr].i if number_attr else len(attrs[list_attr].list.type)
+            outputs = [t._as_tf_output() for t in inputs[i:i + n]]  # noqa: SLF001
+            _c_api.TF_AddInputList(desc, outputs)
+            i += n
+    for name, value in node_def.attr.items():
+        _c_api.TF_SetAttrValueProto(desc, name, value.SerializeToString())
+    try:
+        c_op = _c_api.TF_FinishOperation(desc)
+    except tf.errors.InvalidArgumentError as e:
+        raise ValueError(e.message) from e  # what TF's own op creation raises
     return _ops.Operation._from_c_op(c_op, graph)  # noqa: SLF001
 
 
-# ``ops._create_c_op`` under TF's traceback-filtering decorator, which reads a thread-local
-# flag on every call (a tenth of an op-by-op copy's time); graph_editor turns TF's errors
-# into its own, so it calls the function itself.
-_CREATE_C_OP = getattr(_ops._create_c_op, "__wrapped__", _ops._create_c_op)  # noqa: SLF001
+# op type -> None (every input is one tensor) or ((number_attr, type_list_attr), ...) per
+# input arg, for registered ops (a graph function's signature is read each time).
+_INPUT_GROUPS: dict[str, tuple | None] = {}
+
+
+def _input_groups(graph: tf.Graph, op_type: str, op_def: Any) -> tuple | None:
+    groups = _INPUT_GROUPS.get(op_type, False)
+    if groups is not False and not graph._is_function(op_type):  # noqa: SLF001
+        return groups  # type: ignore[return-value]
+    if op_def is None:
+        op_def = graph.op_def_for_type(op_type)
+    spec = tuple((a.number_attr, a.type_list_attr) for a in op_def.input_arg)
+    groups = spec if any(n or t for n, t in spec) else None
+    if not graph._is_function(op_type):  # noqa: SLF001
+        _INPUT_GROUPS[op_type] = groups
+    return groups
 
 
 def original_op(op: tf.Operation) -> tf.Operation | None:
