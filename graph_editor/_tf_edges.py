@@ -78,11 +78,10 @@ def _read(fast: Callable, attr: str, objs: list) -> list:
 
 
 def graphs_of(objs: list) -> list:
-    """``o.graph`` of each tensor or op, read in bulk."""
-    try:
-        return list(map(_T_GRAPH, objs))
-    except _WRONG_CLASS:
-        return _read(_OP_GRAPH, "graph", objs)
+    """``o.graph`` of each tensor or op, read in bulk (the getter picked by the first)."""
+    if objs and type(objs[0]) is _TENSOR:
+        return _read(_T_GRAPH, "graph", objs)
+    return _read(_OP_GRAPH, "graph", objs)
 
 
 def op_ids(ops: Iterable[Any]) -> list[int]:
