@@ -216,18 +216,12 @@ class TransformerInfo:
 
 
 
-def _unwrapped_variables(info: _TmpInfo) -> list[tf.Variable]:
-    """Collected source variables whose variable op was copied but which were not re-wrapped
-    (their initializer or read op stayed behind), in collection order."""
-    return [v for v in support.copied_variables(info) if id(v) not in info._transformed_vars]
-
-
-def _warn_unwrapped_variables(info: _TmpInfo) -> None:
+def _warn_unwrapped_variables(info: _TmpInfo, missing: list[tf.Variable]) -> None:
     """Warn (:class:`VariableInitializerWarning`) about copied variable ops that are no
-    ``tf.Variable`` of the copy: nothing initialises them, so reading them fails."""
+    ``tf.Variable`` of the copy (``missing``, from ``rewrap_variables``): nothing
+    initialises them, so reading them fails."""
     if info._share_variables and info.graph is info.graph_:
         return  # the copies read the originals' state, which the originals initialise
-    missing = _unwrapped_variables(info)
     if not missing:
         return
     described = []

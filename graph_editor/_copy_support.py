@@ -4,8 +4,8 @@
 - :func:`rewrite_node_def`: colocation (``_class: loc:@``), ``shared_name`` of variables
   and v1 loop ``frame_name`` rewriting of a copied NodeDef;
 - :func:`copy_functions`: bring the function library along for cross-graph copies;
-- :func:`assign_collections` / :func:`rewrap_variables`: collections and ``tf.Variable``
-  objects of the copy.
+- :func:`assign_collections` (with :func:`copy_of_collected`) / :func:`rewrap_variables`:
+  collections and ``tf.Variable`` objects of the copy.
 
 Both the per-op path (live ``tf.Operation`` handlers) and the fast path (one GraphDef
 import) call these, so their results are identical.
@@ -38,6 +38,7 @@ __all__ = [
     "collection_index",
     "transformed_collection_name",
     "copied_variables",
+    "copy_of_collected",
     "rewrap_variables",
     "rebind_custom_gradients",
     "capture_in",
@@ -115,13 +116,14 @@ class OpOutputsMap(IdMap):
         self._ops = ops_map
 
     def get(self, key: Any, default: Any = None) -> Any:
-        op = getattr(key, "op", None)
-        if not isinstance(op, tf.Operation):
+        try:
+            op, index = key.op, key.value_index
+            op_ = self._ops.get(op)  # only ops are keys
+        except (AttributeError, TypeError):  # not a tensor (or an unhashable ``op``)
             return default
-        op_ = self._ops.get(op)
-        if op_ is None or key is not op.outputs[key.value_index]:
+        if op_ is None or key is not op.outputs[index]:
             return default
-        return op_.outputs[key.value_index]
+        return op_.outputs[index]
 
     def __getitem__(self, key: Any) -> Any:
         res = self.get(key)
@@ -453,18 +455,44 @@ def assign_collections(info: Any, lookup: Callable[[Any], Any]) -> None:
     """Add the copy of every collected element to the transformed collection (bulk).
 
     Equivalent to calling the default ``assign_renamed_collections_handler`` per element,
-    in collection order instead of copy order. O(total size of the collections).
+    in collection order instead of copy order: one ``extend`` of each destination
+    collection (``Graph.get_collection_ref``), made only when some element was copied.
+    O(total size of the collections).
     """
     graph_ = info.graph_
     for name, elems in info.collections.items():
-        new_name = None
-        for e in elems:
-            e_ = lookup(e)
-            if e_ is None:
-                continue
-            if new_name is None:
-                new_name = transformed_collection_name(info, name)
-            graph_.add_to_collection(new_name, e_)
+        found = [e_ for e_ in map(lookup, elems) if e_ is not None]
+        if found:
+            graph_.get_collection_ref(transformed_collection_name(info, name)).extend(found)
+
+
+def copy_of_collected(info: Any) -> Callable[[Any], Any]:
+    """``lookup(e)``: the copy of a collected op, tensor or re-wrapped ``tf.Variable``
+    (None for anything else or not copied), the kind of ``e`` decided once per class."""
+    kinds: dict[type, int] = {}
+    ops_map, ts_map, vars_map = info.transformed_ops, info.transformed_ts, info._transformed_vars
+
+    def kind_of(cls: type) -> int:
+        kind = 0
+        for k, base in enumerate((tf.Operation, tf.Variable, tf.Tensor), 1):
+            if issubclass(cls, base):
+                kind = k
+                break
+        kinds[cls] = kind
+        return kind
+
+    def lookup(e: Any) -> Any:
+        kind = kinds.get(type(e))
+        if kind is None:
+            kind = kind_of(type(e))
+        if kind == 1:
+            return ops_map.get(e)
+        if kind == 2:
+            item = vars_map.get(id(e))
+            return None if item is None else item[1]
+        return ts_map.get(e) if kind == 3 else None
+
+    return lookup
 
 
 def _map_name(copied: dict[str, tf.Operation], name: str, is_tensor: bool) -> str | None:
@@ -485,9 +513,14 @@ def copied_variables(info: Any) -> list[tf.Variable]:
     found: list[tf.Variable] = []
     seen: set[int] = set()
     transformed_ops = info.transformed_ops
+    variable_classes: dict[type, bool] = {}  # isinstance(., tf.Variable) per class: abc check
     for elems in info.collections.values():
         for v in elems:
-            if not isinstance(v, tf.Variable) or id(v) in seen:
+            cls = type(v)
+            is_variable = variable_classes.get(cls)
+            if is_variable is None:
+                is_variable = variable_classes[cls] = issubclass(cls, tf.Variable)
+            if not is_variable or id(v) in seen:
                 continue
             seen.add(id(v))
             op = getattr(v, "op", None)
@@ -496,20 +529,23 @@ def copied_variables(info: Any) -> list[tf.Variable]:
     return found
 
 
-def rewrap_variables(info: Any) -> list[tuple[tf.Variable, tf.Variable]]:
+def rewrap_variables(info: Any) -> tuple[list[tuple[tf.Variable, tf.Variable]],
+                                         list[tf.Variable]]:
     """Re-wrap the copies of the source's collected variables as ``tf.Variable`` objects.
 
     A variable is re-wrapped when its variable op, initializer and snapshot (read) op were
     all copied: as the ``ResourceVariable`` or ``RefVariable`` TF loads from its
     ``VariableDef`` renamed to the copies. Plain resource variables are built directly
     from the copied elements (same object, no proto round trip, ~10x cheaper); the others
-    go through ``to_proto`` / ``from_proto``. Returns ``(original, copy)`` pairs in
-    collection order; they are recorded in ``info._transformed_vars``.
+    go through ``to_proto`` / ``from_proto``. Returns the ``(original, copy)`` pairs in
+    collection order (also recorded in ``info._transformed_vars``), and the variables
+    whose op was copied but which could not be re-wrapped (their initializer or read op
+    stayed behind).
     """
     candidates = copied_variables(info)
-    transformed_ops = info.transformed_ops
     if not candidates:
-        return []
+        return [], []
+    transformed_ops = info.transformed_ops
     results: list[tf.Variable | None] = [None] * len(candidates)
     slow: list[int] = []
     transformed_ts = info.transformed_ts
@@ -524,13 +560,15 @@ def rewrap_variables(info: Any) -> list[tuple[tf.Variable, tf.Variable]]:
         for i, v_ in zip(slow, _copy_through_protos(info, [candidates[i] for i in slow])):
             results[i] = v_
     pairs: list[tuple[tf.Variable, tf.Variable]] = []
+    unwrapped: list[tf.Variable] = []
     for v, v_ in zip(candidates, results):
         if v_ is None:
+            unwrapped.append(v)
             continue
         info._transformed_vars[id(v)] = (v, v_)
         info._original_vars[id(v_)] = (v_, v)
         pairs.append((v, v_))
-    return pairs
+    return pairs, unwrapped
 
 
 def rebind_custom_gradients(info: Any) -> None:

@@ -319,21 +319,10 @@ class Transformer:
                                           order: list[tf.Operation]) -> None:
         """Variables, then collections: in bulk for the default handler, else the handler
         is called for each copied op, each of its outputs, then each variable."""
-        pairs = support.rewrap_variables(info)
-        _warn_unwrapped_variables(info)
+        pairs, unwrapped = support.rewrap_variables(info)
+        _warn_unwrapped_variables(info, unwrapped)
         if self.assign_collections_handler is assign_renamed_collections_handler:
-
-            def lookup(e: Any) -> Any:
-                if isinstance(e, tf.Operation):
-                    return info.transformed_ops.get(e)
-                if isinstance(e, tf.Variable):
-                    item = info._transformed_vars.get(id(e))
-                    return None if item is None else item[1]
-                if isinstance(e, tf.Tensor):
-                    return info.transformed_ts.get(e)
-                return None
-
-            support.assign_collections(info, lookup)
+            support.assign_collections(info, support.copy_of_collected(info))
         else:
             handler = self.assign_collections_handler
             for op in order:
