@@ -205,7 +205,7 @@ def bench_variables(n_ops: int = 3000, n_vars: int = 250) -> bool:
     times = interleaved_medians(
         [lambda: ge.copy(without, tf.Graph()), lambda: ge.copy(with_vars, tf.Graph()),
          lambda: tf_import(gd2), lambda: tf_import(gd1),
-         lambda: raw_path(without), lambda: raw_path(with_vars)], 9)
+         lambda: raw_path(without), lambda: raw_path(with_vars)], 21)
     without_s, with_s = times[0], times[1]
     floor_s = without_s / n2
 
