@@ -466,25 +466,33 @@ def assign_collections(info: Any, lookup: Callable[[Any], Any]) -> None:
             graph_.get_collection_ref(transformed_collection_name(info, name)).extend(found)
 
 
+def _classifier(bases: tuple[type, ...]) -> Callable[[Any], int]:
+    """``kind(e)``: 1 + the index of the first of ``bases`` that ``e`` is an instance of
+    (0: none). Decided once per class (``isinstance`` against TF's abstract classes costs
+    an ABC check per call); objects whose ``__class__`` is not their type (proxies) are
+    checked each time."""
+    kinds: dict[type, int] = {}
+
+    def kind(e: Any) -> int:
+        cls = type(e)
+        k = kinds.get(cls)
+        if k is None:
+            k = next((i for i, base in enumerate(bases, 1) if isinstance(e, base)), 0)
+            if e.__class__ is cls:
+                kinds[cls] = k
+        return k
+
+    return kind
+
+
 def copy_of_collected(info: Any) -> Callable[[Any], Any]:
     """``lookup(e)``: the copy of a collected op, tensor or re-wrapped ``tf.Variable``
-    (None for anything else or not copied), the kind of ``e`` decided once per class."""
-    kinds: dict[type, int] = {}
+    (None for anything else or not copied)."""
+    kind_of = _classifier((tf.Operation, tf.Variable, tf.Tensor))
     ops_map, ts_map, vars_map = info.transformed_ops, info.transformed_ts, info._transformed_vars
 
-    def kind_of(cls: type) -> int:
-        kind = 0
-        for k, base in enumerate((tf.Operation, tf.Variable, tf.Tensor), 1):
-            if issubclass(cls, base):
-                kind = k
-                break
-        kinds[cls] = kind
-        return kind
-
     def lookup(e: Any) -> Any:
-        kind = kinds.get(type(e))
-        if kind is None:
-            kind = kind_of(type(e))
+        kind = kind_of(e)
         if kind == 1:
             return ops_map.get(e)
         if kind == 2:
@@ -513,14 +521,10 @@ def copied_variables(info: Any) -> list[tf.Variable]:
     found: list[tf.Variable] = []
     seen: set[int] = set()
     transformed_ops = info.transformed_ops
-    variable_classes: dict[type, bool] = {}  # isinstance(., tf.Variable) per class: abc check
+    is_variable = _classifier((tf.Variable,))
     for elems in info.collections.values():
         for v in elems:
-            cls = type(v)
-            is_variable = variable_classes.get(cls)
-            if is_variable is None:
-                is_variable = variable_classes[cls] = issubclass(cls, tf.Variable)
-            if not is_variable or id(v) in seen:
+            if not is_variable(v) or id(v) in seen:
                 continue
             seen.add(id(v))
             op = getattr(v, "op", None)
